@@ -48,7 +48,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel.ld
 
 $(BUILD)/kernel.ld: kernel/arch/x86_64/kernel.ld kernel/include/layout.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -E -P -x c -Ikernel/include $< -o $@
+	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -Ikernel/include $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(AUTOCONF) | $(SYSINC)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,67 @@
+/* Hypervisor detection through the CPUID hypervisor leaves
+ * (0x40000000 + n * 0x100). Xen may also present a Viridian (Hyper-V)
+ * interface at the first base, so all bases are scanned and Xen or KVM
+ * win over Hyper-V compatibility leaves. */
+#include "kernel.h"
+#include "cpu.h"
+#include "platform.h"
+
+struct hv_info hv;
+
+static const struct {
+    const char *sig;
+    enum hv_kind kind;
+} known[] = {
+    { "XenVMMXenVMM", HV_XEN },
+    { "KVMKVMKVM\0\0\0", HV_KVM },
+    { "TCGTCGTCGTCG", HV_TCG },
+    { "Microsoft Hv", HV_HYPERV },
+};
+
+const char *hv_name(enum hv_kind kind)
+{
+    switch (kind) {
+    case HV_NONE: return "none";
+    case HV_KVM: return "KVM";
+    case HV_XEN: return "Xen";
+    case HV_TCG: return "QEMU TCG";
+    case HV_HYPERV: return "Hyper-V";
+    default: return "unknown hypervisor";
+    }
+}
+
+void hv_detect(void)
+{
+    hv = (struct hv_info){ .kind = HV_NONE };
+    if (!(cpuid(1, 0).ecx & (1u << 31)))
+        return;     /* no hypervisor-present bit */
+    hv.kind = HV_OTHER;
+    bool found = false;
+    for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+        struct cpuid_regs r = cpuid(base, 0);
+        char sig[13];
+        memcpy(sig, &r.ebx, 4);
+        memcpy(sig + 4, &r.ecx, 4);
+        memcpy(sig + 8, &r.edx, 4);
+        sig[12] = '\0';
+        if (r.eax < base || r.eax > base + 0xff)
+            continue;   /* not a valid hypervisor range */
+        for (unsigned i = 0; i < ARRAY_SIZE(known); i++) {
+            if (memcmp(sig, known[i].sig, 12) != 0)
+                continue;
+            /* A Hyper-V interface is only the answer if nothing better follows. */
+            if (!found || hv.kind == HV_HYPERV) {
+                hv.kind = known[i].kind;
+                hv.base = base;
+                hv.max_leaf = r.eax;
+                memcpy(hv.signature, sig, 13);
+                found = true;
+            }
+        }
+        if (!found && base == 0x40000000) {
+            hv.base = base;
+            hv.max_leaf = r.eax;
+            memcpy(hv.signature, sig, 13);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/* I/O APICs from the MADT: every redirection entry masked, ready for
+ * device interrupts to be routed by the drivers that come later. */
+#include "kernel.h"
+#include "cpu.h"
+#include "layout.h"
+#include "platform.h"
+
+#define IOREGSEL 0x00
+#define IOWIN 0x10
+#define IOAPIC_VER 0x01
+#define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
+
+static unsigned total_gsis;
+
+static uint32_t ioapic_read(volatile uint32_t *base, uint32_t reg)
+{
+    base[IOREGSEL / 4] = reg;
+    return base[IOWIN / 4];
+}
+
+static void ioapic_write(volatile uint32_t *base, uint32_t reg, uint32_t v)
+{
+    base[IOREGSEL / 4] = reg;
+    base[IOWIN / 4] = v;
+}
+
+unsigned ioapic_gsi_count(void)
+{
+    return total_gsis;
+}
+
+void ioapic_init(void)
+{
+    if (!platform_acpi.have_madt || platform_acpi.madt.nioapics == 0) {
+        pr_info("ioapic: none described by ACPI");
+        return;
+    }
+    for (unsigned i = 0; i < platform_acpi.madt.nioapics; i++) {
+        uint64_t paddr = platform_acpi.madt.ioapic[i].paddr;
+        volatile uint32_t *base = mmio_map(paddr, PAGE_SIZE);
+        if (!base) {
+            pr_err("ioapic: cannot map I/O APIC at %#llx", (unsigned long long)paddr);
+            continue;
+        }
+        uint32_t ver = ioapic_read(base, IOAPIC_VER);
+        if (ver == 0xffffffffu) {
+            pr_err("ioapic: I/O APIC at %#llx does not answer", (unsigned long long)paddr);
+            continue;
+        }
+        unsigned entries = ((ver >> 16) & 0xff) + 1;
+        for (unsigned n = 0; n < entries; n++) {
+            ioapic_write(base, IOAPIC_REDTBL(n), 1u << 16);  /* masked */
+            ioapic_write(base, IOAPIC_REDTBL(n) + 1, 0);
+        }
+        total_gsis += entries;
+        pr_info("ioapic: id %u at %#llx, GSIs %u-%u, all masked", platform_acpi.madt.ioapic[i].id,
+                (unsigned long long)paddr, platform_acpi.madt.ioapic[i].gsi_base,
+                platform_acpi.madt.ioapic[i].gsi_base + entries - 1);
+    }
+}

@@ -1,0 +1,140 @@
+/* Trap dispatch: device/timer interrupts go to their handlers; exceptions in
+ * the kernel are either expected (exception table, probe recovery point) or
+ * fatal: then the vector, error code, registers and a backtrace are printed
+ * and the VM is powered off with a failure status. */
+#include "kernel.h"
+#include "cpu.h"
+#include "layout.h"
+#include "platform.h"
+#include "trap.h"
+
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+extern const char _text_start[], _text_end[], _kernel_end[];
+
+struct probe_fault last_probe_fault;
+static irq_handler handlers[256];
+
+static const char *const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+    "invalid TSS", "segment not present", "stack fault", "general protection",
+    "page fault", "reserved", "x87 FP error", "alignment check", "machine check",
+    "SIMD FP error", "virtualization", "control protection", "reserved", "reserved",
+    "reserved", "reserved", "reserved", "reserved", "hypervisor injection",
+    "VMM communication", "security", "reserved",
+};
+
+void irq_set_handler(uint8_t vector, irq_handler h)
+{
+    handlers[vector] = h;
+}
+
+static const struct extable_entry *extable_find(uint64_t rip)
+{
+    for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+        if (e->fault_rip == rip)
+            return e;
+    return NULL;
+}
+
+/* True for addresses a kernel stack frame may live at: inside the kernel
+ * image (all kernel stacks are in .bss), 8-byte aligned. */
+static bool frame_pointer_ok(uint64_t rbp)
+{
+    return (rbp & 7) == 0 && rbp >= (uint64_t)_text_start && rbp + 16 <= (uint64_t)_kernel_end;
+}
+
+/* Walks the frame-pointer chain from rbp and prints each return address.
+ * Symbolise with: addr2line -f -e build/kernel.elf ADDR. */
+void print_backtrace(uint64_t rbp)
+{
+    kprintf("backtrace (addr2line -f -e build/kernel.elf ADDR):\n");
+    for (int depth = 0; depth < 16 && frame_pointer_ok(rbp); depth++) {
+        uint64_t ret = ((uint64_t *)rbp)[1];
+        if (ret < (uint64_t)_text_start || ret >= (uint64_t)_text_end)
+            break;
+        kprintf("  #%d %#018llx\n", depth, (unsigned long long)ret);
+        uint64_t next = ((uint64_t *)rbp)[0];
+        if (next <= rbp)
+            break;
+        rbp = next;
+    }
+}
+
+static void dump_registers(const struct trap_frame *f)
+{
+    kprintf("  rip %#018llx  cs  %#06llx  rflags %#010llx\n", (unsigned long long)f->rip,
+            (unsigned long long)f->cs, (unsigned long long)f->rflags);
+    kprintf("  rsp %#018llx  ss  %#06llx  cr2    %#018llx\n", (unsigned long long)f->rsp,
+            (unsigned long long)f->ss, (unsigned long long)read_cr2());
+    kprintf("  rax %#018llx  rbx %#018llx  rcx %#018llx\n", (unsigned long long)f->rax,
+            (unsigned long long)f->rbx, (unsigned long long)f->rcx);
+    kprintf("  rdx %#018llx  rsi %#018llx  rdi %#018llx\n", (unsigned long long)f->rdx,
+            (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+    kprintf("  rbp %#018llx  r8  %#018llx  r9  %#018llx\n", (unsigned long long)f->rbp,
+            (unsigned long long)f->r8, (unsigned long long)f->r9);
+    kprintf("  r10 %#018llx  r11 %#018llx  r12 %#018llx\n", (unsigned long long)f->r10,
+            (unsigned long long)f->r11, (unsigned long long)f->r12);
+    kprintf("  r13 %#018llx  r14 %#018llx  r15 %#018llx\n", (unsigned long long)f->r13,
+            (unsigned long long)f->r14, (unsigned long long)f->r15);
+    kprintf("  cr0 %#018llx  cr3 %#018llx  cr4 %#018llx\n", (unsigned long long)read_cr0(),
+            (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+}
+
+static void describe_page_fault(uint64_t err)
+{
+    kprintf("  page fault: %s %s in %s mode%s%s\n", err & 1 ? "protection violation" : "page not present",
+            err & 16 ? "on instruction fetch" : (err & 2 ? "on write" : "on read"),
+            err & 4 ? "user" : "kernel", err & 8 ? ", reserved bit set" : "",
+            err & 32 ? ", protection key" : "");
+}
+
+/* Reports an unexpected exception and ends the VM with a failure status. */
+static _Noreturn void fatal_exception(const struct trap_frame *f)
+{
+    const char *name = f->vector < 32 ? exception_names[f->vector] : "interrupt";
+    kprintf("\nFATAL: unexpected %s (vector %llu, error code %#llx) at rip %#llx\n", name,
+            (unsigned long long)f->vector, (unsigned long long)f->error_code,
+            (unsigned long long)f->rip);
+    if (f->vector == 14)
+        describe_page_fault(f->error_code);
+    dump_registers(f);
+    kprintf("  #  %#018llx (faulting instruction)\n", (unsigned long long)f->rip);
+    print_backtrace(f->rbp);
+    kprintf("FATAL: kernel stopped by an exception; powering off with failure status\n");
+    machine_poweroff(POWEROFF_FAILURE);
+}
+
+/* Handles an exception the kernel asked for (probe), if it is one. */
+static bool recover_expected_fault(struct trap_frame *f)
+{
+    const struct extable_entry *e = extable_find(f->rip);
+    if (!e && !(probe_exec_resume_rip && f->vector == 14 && f->rip == read_cr2()))
+        return false;
+    last_probe_fault = (struct probe_fault){ f->vector, f->error_code, f->vector == 14 ? read_cr2() : 0 };
+    if (e) {
+        f->rip = e->fixup_rip;
+    } else {
+        f->rip = probe_exec_resume_rip;
+        f->rsp = probe_exec_resume_rsp;
+    }
+    return true;
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+    if (f->vector < 32) {
+        if ((f->cs & 3) == 0 && recover_expected_fault(f))
+            return;
+        fatal_exception(f);
+    }
+    if (f->vector == VEC_SPURIOUS)
+        return;
+    irq_handler h = handlers[f->vector];
+    if (h) {
+        h((uint8_t)f->vector);
+        return;
+    }
+    pr_warn("interrupt: unexpected vector %llu ignored", (unsigned long long)f->vector);
+    lapic_eoi();
+}
