@@ -110,8 +110,8 @@ void kmain(uint32_t start_info_paddr)
 
     memory_map_init(&d);
     bootinfo_check_modules(&boot_info, memory_map, memory_map_count, &d);
-    acpi_platform_init(boot_info.rsdp_paddr);
     memory_init(&boot_info, memory_map, memory_map_count);
+    acpi_platform_init(boot_info.rsdp_paddr);
 
     if (CONFIG_XEN && hv.kind == HV_XEN) {
         int rc = xen_map_shared_info();

@@ -19,6 +19,11 @@ static unsigned ndirect;
 static bool final_tables;
 static uint64_t nx;     /* PTE_NX when the CPU supports it */
 
+static const void *firmware_map(uint64_t paddr, size_t len);
+
+/* Before the final tables: anything in the first 4 GiB (boot tables).
+ * After: the direct map for RAM, else a read-only 4 KiB-page window (ACPI
+ * tables and other firmware data live in reserved ranges). */
 static const void *kernel_phys_read(void *ctx, uint64_t paddr, size_t len)
 {
     (void)ctx;
@@ -30,7 +35,7 @@ static const void *kernel_phys_read(void *ctx, uint64_t paddr, size_t len)
     for (unsigned i = 0; i < ndirect; i++)
         if (paddr >= direct[i].base && end <= direct[i].end)
             return phys_to_virt(paddr);
-    return NULL;
+    return firmware_map(paddr, len);
 }
 
 const struct phys_access phys_access_kernel = { .read = kernel_phys_read };
@@ -180,31 +185,51 @@ void memory_init(const struct boot_info *bi, const struct phys_region *map, unsi
             nx ? "" : " (no NX: not enforced)");
 }
 
-/* MMIO windows: a bump allocator of virtual space at MMIO_MAP_BASE; the same
- * physical page asked twice gets the same mapping. */
-#define MAX_MMIO 32
-static struct { uint64_t paddr, size, vaddr; } mmio[MAX_MMIO];
-static unsigned nmmio;
-static uint64_t mmio_next = MMIO_MAP_BASE;
+/* Maps [base, base + len) (page-aligned) into the window at *next with
+ * flags, recording it in the table so later requests inside it reuse it. */
+struct window {
+    uint64_t next, limit;
+    unsigned count;
+    struct { uint64_t paddr, size, vaddr; } map[32];
+};
 
-volatile void *mmio_map(uint64_t paddr, uint64_t size)
+static void *window_map(struct window *w, uint64_t paddr, uint64_t size, uint64_t flags)
 {
     uint64_t base = ALIGN_DOWN(paddr, PAGE_SIZE);
     uint64_t len = ALIGN_UP(paddr + size, PAGE_SIZE) - base;
-    for (unsigned i = 0; i < nmmio; i++)
-        if (base >= mmio[i].paddr && base + len <= mmio[i].paddr + mmio[i].size)
-            return (volatile void *)(mmio[i].vaddr + (paddr - mmio[i].paddr));
+    for (unsigned i = 0; i < w->count; i++)
+        if (base >= w->map[i].paddr && base + len <= w->map[i].paddr + w->map[i].size)
+            return (void *)(w->map[i].vaddr + (paddr - w->map[i].paddr));
+    if (w->count == ARRAY_SIZE(w->map) || len > w->limit - w->next)
+        return NULL;
+    if (pt_map_range(&kernel_pt_ops, kernel_root, w->next, base, len, flags, false) != PT_OK)
+        return NULL;
+    w->map[w->count].paddr = base;
+    w->map[w->count].size = len;
+    w->map[w->count].vaddr = w->next;
+    w->count++;
+    w->next += len;
+    return (void *)(w->map[w->count - 1].vaddr + (paddr - base));
+}
+
+static struct window firmware_window = { .next = FIRMWARE_MAP_BASE, .limit = FIRMWARE_MAP_BASE + FIRMWARE_MAP_SIZE };
+
+static const void *firmware_map(uint64_t paddr, size_t len)
+{
+    if (len == 0 || len > FIRMWARE_MAP_SIZE || paddr + len < paddr || paddr + len > PHYS_MAP_LIMIT)
+        return NULL;
+    return window_map(&firmware_window, paddr, len, PTE_GLOBAL | nx);
+}
+
+/* MMIO windows: uncached, at MMIO_MAP_BASE; the same physical page asked
+ * twice gets the same mapping. */
+static struct window mmio_window = { .next = MMIO_MAP_BASE, .limit = MMIO_MAP_BASE + MMIO_MAP_SIZE };
+
+volatile void *mmio_map(uint64_t paddr, uint64_t size)
+{
     if (!final_tables)
         return paddr + size <= 0x100000000ull ? (volatile void *)phys_to_virt(paddr) : NULL;
-    if (nmmio == MAX_MMIO || mmio_next + len > MMIO_MAP_BASE + MMIO_MAP_SIZE)
+    if (size == 0 || paddr + size < paddr)
         return NULL;
-    if (pt_map_range(&kernel_pt_ops, kernel_root, mmio_next, base, len,
-                     PTE_WRITE | PTE_PCD | PTE_PWT | PTE_GLOBAL | nx, false) != PT_OK)
-        return NULL;
-    mmio[nmmio].paddr = base;
-    mmio[nmmio].size = len;
-    mmio[nmmio].vaddr = mmio_next;
-    nmmio++;
-    mmio_next += len;
-    return (volatile void *)(mmio[nmmio - 1].vaddr + (paddr - base));
+    return window_map(&mmio_window, paddr, size, PTE_WRITE | PTE_PCD | PTE_PWT | PTE_GLOBAL | nx);
 }

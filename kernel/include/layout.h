@@ -18,6 +18,9 @@
 /* Device MMIO windows are mapped here, 4 KiB pages, uncached. */
 #define MMIO_MAP_BASE       ULL(0xffffc00000000000)
 #define MMIO_MAP_SIZE       ULL(0x40000000)
+/* Firmware data outside the direct map (ACPI tables), 4 KiB pages, read-only. */
+#define FIRMWARE_MAP_BASE   ULL(0xffffc00040000000)
+#define FIRMWARE_MAP_SIZE   ULL(0x01000000)
 /* Largest physical address the direct map covers: 1 TiB (PML4 slots 256-257). */
 #define PHYS_MAP_LIMIT      ULL(0x10000000000)
 

@@ -26,13 +26,16 @@ void acpi_platform_init(uint64_t rsdp_paddr)
     uint64_t pa;
     uint32_t len;
     int rc = acpi_find_table(mem, rsdp_paddr, "FACP", &pa, &len);
-    if (rc == ACPI_OK) {
+    if (rc != ACPI_OK) {
+        pr_warn("acpi: FADT %s", acpi_strerror(rc));
+    } else {
         const void *fadt = mem->read(mem->ctx, pa, len);
         rc = fadt ? acpi_parse_fadt(fadt, len, &platform_acpi.fadt) : ACPI_EUNREADABLE;
         platform_acpi.have_fadt = rc == ACPI_OK;
+        if (rc != ACPI_OK)
+            pr_warn("acpi: FADT at %#llx (%u bytes) rejected: %s", (unsigned long long)pa, len,
+                    acpi_strerror(rc));
     }
-    if (rc != ACPI_OK)
-        pr_warn("acpi: FADT %s", acpi_strerror(rc));
 
     if (platform_acpi.have_fadt && platform_acpi.fadt.dsdt_paddr) {
         const uint8_t *hdr = mem->read(mem->ctx, platform_acpi.fadt.dsdt_paddr, 36);
@@ -50,13 +53,16 @@ void acpi_platform_init(uint64_t rsdp_paddr)
     }
 
     rc = acpi_find_table(mem, rsdp_paddr, "APIC", &pa, &len);
-    if (rc == ACPI_OK) {
+    if (rc != ACPI_OK) {
+        pr_warn("acpi: MADT %s", acpi_strerror(rc));
+    } else {
         const void *madt = mem->read(mem->ctx, pa, len);
         rc = madt ? acpi_parse_madt(madt, len, &platform_acpi.madt) : ACPI_EUNREADABLE;
         platform_acpi.have_madt = rc == ACPI_OK;
+        if (rc != ACPI_OK)
+            pr_warn("acpi: MADT at %#llx (%u bytes) rejected: %s", (unsigned long long)pa, len,
+                    acpi_strerror(rc));
     }
-    if (rc != ACPI_OK)
-        pr_warn("acpi: MADT %s", acpi_strerror(rc));
 
     pr_info("acpi: RSDP %#llx, FADT %s%s, S5 %s, MADT %s (%u CPUs, %u I/O APICs)",
             (unsigned long long)rsdp_paddr, platform_acpi.have_fadt ? "yes" : "no",

@@ -91,12 +91,15 @@ void lapic_timer_start_periodic(uint32_t hz)
 {
     apic_write(APIC_TIMER_DIVIDE, 0x3);     /* divide by 16 */
     apic_write(APIC_LVT_TIMER, LVT_MASKED);
+    /* Count over about 1 ms, but divide by the TSC time that really passed:
+     * a descheduled vCPU makes the window longer, not the rate wrong. */
+    uint64_t t0 = rdtsc();
     apic_write(APIC_TIMER_INIT, 0xffffffffu);
-    uint64_t window_ns = 1000000;           /* 1 ms */
-    time_delay_ns(window_ns);
+    time_delay_ns(1000000);
     uint32_t counted = 0xffffffffu - apic_read(APIC_TIMER_CURRENT);
+    uint64_t window_ns = tsc_delta_to_ns(rdtsc() - t0);
     apic_write(APIC_TIMER_INIT, 0);
-    uint64_t per_second = (uint64_t)counted * 1000000000ull / window_ns;
+    uint64_t per_second = window_ns ? (uint64_t)counted * 1000000000ull / window_ns : 0;
     if (per_second == 0) {
         pr_err("apic: timer does not count; no timer interrupts");
         return;
