@@ -114,10 +114,10 @@ SELFTEST(data_not_executable, "jumping into kernel data faults (NX)")
     return true;
 }
 
-/* Waits for a few timer ticks (bounded by 2 s of clock time). Checks that
- * ticks arrive and never faster than the programmed rate; a slow or busy
- * host may deliver fewer (QEMU coalesces missed ticks), so no lower bound
- * on the rate is asserted. */
+/* Waits for a few timer ticks (bounded by 2 s of clock time), then checks
+ * that the ticks since the timer started never outrun its rate (25% slack
+ * for the 1 ms calibration). Only the total is checked: a busy host delays
+ * ticks, and Xen replays missed ticks in bursts. */
 SELFTEST(timer_advancing, "the clock advances and APIC timer ticks arrive, no faster than their rate")
 {
     const uint64_t want = 5;
@@ -125,14 +125,17 @@ SELFTEST(timer_advancing, "the clock advances and APIC timer ticks arrive, no fa
     uint64_t ticks0 = timer_ticks;
     while (timer_ticks - ticks0 < want && time_since_boot_ns() - t0 < 2000000000ull)
         cpu_idle();
+    uint64_t now = time_since_boot_ns();
     uint64_t ticks = timer_ticks - ticks0;
-    uint64_t elapsed = time_since_boot_ns() - t0;
-    uint64_t most = elapsed * timer_hz / 1000000000ull + 2;
-    pr_info("  %llu ticks in %llu us at %u Hz", (unsigned long long)ticks,
-            (unsigned long long)(elapsed / 1000), timer_hz);
+    uint64_t total = timer_ticks;
+    uint64_t most = (now - timer_start_ns) * timer_hz / 1000000000ull * 5 / 4 + 2;
+    pr_info("  %llu ticks in %llu us; %llu ticks in %llu ms since the %u Hz timer started",
+            (unsigned long long)ticks, (unsigned long long)((now - t0) / 1000),
+            (unsigned long long)total, (unsigned long long)((now - timer_start_ns) / 1000000), timer_hz);
     CHECK(timer_hz > 0, "timer running");
+    CHECK(now > t0, "clock advanced");
     CHECK(ticks >= want, "only %llu ticks within 2 s", (unsigned long long)ticks);
-    CHECK(ticks <= most, "%llu ticks is faster than %u Hz", (unsigned long long)ticks, timer_hz);
+    CHECK(total <= most, "%llu ticks is faster than %u Hz", (unsigned long long)total, timer_hz);
     return true;
 }
 

@@ -166,7 +166,7 @@ static int find_listed_table(const struct phys_access *mem, uint64_t rsdp_paddr,
     uint32_t root_len;
     rc = read_table(mem, root, root_sig, &root_table, &root_len);
     if (rc != ACPI_OK)
-        return rc == ACPI_ENOENT ? ACPI_EINVAL : rc;
+        return rc;
 
     uint32_t count = (root_len - ACPI_HEADER_SIZE) / entry_size;
     int result = ACPI_ENOENT;

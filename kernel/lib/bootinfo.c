@@ -168,12 +168,18 @@ static void parse_modules(uint64_t paddr, uint32_t count, const struct phys_acce
         return;
     }
     add_boot_data(out, paddr, len);
+    /* Copy the list out first: reading the command lines may reuse the
+     * reader's mapping. */
+    uint64_t cmdline_paddr[BOOT_MODULES_MAX];
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *e = list + (size_t)i * MODLIST_ENTRY_SIZE;
+        out->modules[i].paddr = load_le64(e + offsetof(struct hvm_modlist_entry, paddr));
+        out->modules[i].size = load_le64(e + offsetof(struct hvm_modlist_entry, size));
+        cmdline_paddr[i] = load_le64(e + offsetof(struct hvm_modlist_entry, cmdline_paddr));
+    }
+    for (unsigned i = 0; i < n; i++) {
         struct boot_module *m = &out->modules[i];
-        m->paddr = load_le64(e + offsetof(struct hvm_modlist_entry, paddr));
-        m->size = load_le64(e + offsetof(struct hvm_modlist_entry, size));
-        uint64_t cmd = load_le64(e + offsetof(struct hvm_modlist_entry, cmdline_paddr));
+        uint64_t cmd = cmdline_paddr[i];
         m->cmdline[0] = '\0';
         if (cmd == 0)
             continue;
@@ -195,6 +201,8 @@ static void parse_modules(uint64_t paddr, uint32_t count, const struct phys_acce
 int bootinfo_parse(uint64_t start_info_paddr, const struct phys_access *mem,
                    const struct diag *d, struct boot_info *out)
 {
+    if (out == NULL)
+        return BOOTINFO_EUNREADABLE;
     zero_bytes(out, sizeof *out);
     out->start_info_paddr = start_info_paddr;
     if (mem == NULL || mem->read == NULL)
@@ -218,19 +226,29 @@ int bootinfo_parse(uint64_t start_info_paddr, const struct phys_access *mem,
     uint64_t modlist_paddr = START64(si, modlist_paddr);
     uint64_t cmdline_paddr = START64(si, cmdline_paddr);
 
-    /* Version 0 ends before the memory-map fields: they must not be read. */
-    const uint8_t *si_v1 = NULL;
+    /* Version 0 ends before the memory-map fields: they must not be read.
+     * Fields are copied out before any other read, so a reader that reuses
+     * one mapping window is fine. */
+    bool have_memmap_fields = false;
+    uint64_t memmap_paddr = 0;
+    uint32_t memmap_entries = 0;
     if (out->version >= 1) {
-        si_v1 = read_phys(mem, start_info_paddr, START_INFO_V1_SIZE);
-        if (si_v1 == NULL)
+        const uint8_t *si_v1 = read_phys(mem, start_info_paddr, START_INFO_V1_SIZE);
+        if (si_v1 == NULL) {
             diag_report(d, "start info version %u: memory-map fields are unreadable: "
                         "no memory map", out->version);
+        } else {
+            have_memmap_fields = true;
+            memmap_paddr = START64(si_v1, memmap_paddr);
+            memmap_entries = START32(si_v1, memmap_entries);
+        }
     }
-    add_boot_data(out, start_info_paddr, si_v1 ? START_INFO_V1_SIZE : START_INFO_V0_SIZE);
+    add_boot_data(out, start_info_paddr,
+                  have_memmap_fields ? START_INFO_V1_SIZE : START_INFO_V0_SIZE);
 
     parse_modules(modlist_paddr, nr_modules, mem, d, out);
-    if (si_v1 != NULL)
-        parse_memmap(START64(si_v1, memmap_paddr), START32(si_v1, memmap_entries), mem, d, out);
+    if (have_memmap_fields)
+        parse_memmap(memmap_paddr, memmap_entries, mem, d, out);
     parse_cmdline(cmdline_paddr, mem, d, out);
     return BOOTINFO_OK;
 }

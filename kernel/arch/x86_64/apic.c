@@ -20,6 +20,7 @@ static volatile uint32_t *xapic;
 static bool x2apic;
 volatile uint64_t timer_ticks;
 uint32_t timer_hz;
+uint64_t timer_start_ns;
 
 static uint32_t apic_read(uint32_t reg)
 {
@@ -91,15 +92,21 @@ void lapic_timer_start_periodic(uint32_t hz)
 {
     apic_write(APIC_TIMER_DIVIDE, 0x3);     /* divide by 16 */
     apic_write(APIC_LVT_TIMER, LVT_MASKED);
-    /* Count over about 1 ms, but divide by the TSC time that really passed:
-     * a descheduled vCPU makes the window longer, not the rate wrong. */
-    uint64_t t0 = rdtsc();
+    /* Two samples of (TSC, count), each bracketed by TSC reads and dated at
+     * the midpoint: the cost of reading the counter (a VM exit, slow under
+     * nested virtualization) cancels out of the difference. */
     apic_write(APIC_TIMER_INIT, 0xffffffffu);
-    time_delay_ns(1000000);
-    uint32_t counted = 0xffffffffu - apic_read(APIC_TIMER_CURRENT);
-    uint64_t window_ns = tsc_delta_to_ns(rdtsc() - t0);
+    uint64_t tsc[2];
+    uint32_t count[2];
+    for (int i = 0; i < 2; i++) {
+        time_delay_ns(500000);
+        uint64_t before = rdtsc();
+        count[i] = apic_read(APIC_TIMER_CURRENT);
+        tsc[i] = before + (rdtsc() - before) / 2;
+    }
     apic_write(APIC_TIMER_INIT, 0);
-    uint64_t per_second = window_ns ? (uint64_t)counted * 1000000000ull / window_ns : 0;
+    uint64_t window_ns = tsc_delta_to_ns(tsc[1] - tsc[0]);
+    uint64_t per_second = window_ns ? (uint64_t)(count[0] - count[1]) * 1000000000ull / window_ns : 0;
     if (per_second == 0) {
         pr_err("apic: timer does not count; no timer interrupts");
         return;
@@ -110,6 +117,7 @@ void lapic_timer_start_periodic(uint32_t hz)
     if (initial > 0xffffffffu)
         initial = 0xffffffffu;
     timer_hz = hz;
+    timer_start_ns = time_since_boot_ns();
     apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
     apic_write(APIC_TIMER_INIT, (uint32_t)initial);
     pr_info("apic: timer %llu kHz (after divide-by-16), periodic at %u Hz",

@@ -61,6 +61,7 @@ void lapic_timer_start_periodic(uint32_t hz);
 uint32_t lapic_id(void);
 extern volatile uint64_t timer_ticks;
 extern uint32_t timer_hz;
+extern uint64_t timer_start_ns;     /* when the periodic timer started */
 void ioapic_init(void);
 unsigned ioapic_gsi_count(void);
 
