@@ -3,7 +3,9 @@
  * is read through a phys_access, its length bounded and its checksum
  * verified before use. Only what the kernel needs is extracted: FADT power
  * registers and the \_S5 sleep type for power-off, MADT interrupt
- * controllers. */
+ * controllers.
+ * acpi_find_table(..., "DSDT", ...) follows the FADT (X_DSDT, else DSDT),
+ * since the DSDT is not listed in the root table. */
 #ifndef ACPI_H
 #define ACPI_H
 
@@ -43,7 +45,7 @@ struct acpi_fadt_info {
 
 struct acpi_madt_info {
     uint64_t lapic_paddr;
-    unsigned ncpus;                      /* enabled local APIC entries */
+    unsigned ncpus;                      /* enabled local APIC and x2APIC entries */
     unsigned nioapics;
     struct { uint8_t id; uint64_t paddr; uint32_t gsi_base; } ioapic[ACPI_MAX_IOAPICS];
     unsigned noverrides;

@@ -26,7 +26,7 @@ enum fadt_offset {
 /* MADT layout (ACPI 6.x, section 5.2.12). */
 #define MADT_LAPIC_ADDR      36u
 #define MADT_ENTRIES         44u
-enum madt_entry_type { MADT_LOCAL_APIC = 0, MADT_IO_APIC = 1, MADT_INT_OVERRIDE = 2,
+enum madt_entry_type { MADT_LOCAL_APIC = 0, MADT_IO_APIC = 1, MADT_INT_OVERRIDE = 2, MADT_LOCAL_X2APIC = 9,
                       MADT_LAPIC_OVERRIDE = 5 };
 
 /* AML bytes used by the \_S5 search. */
@@ -80,9 +80,10 @@ static const uint8_t *read_phys(const struct phys_access *mem, uint64_t paddr, s
     return mem->read(mem->ctx, paddr, len);
 }
 
-/* Reads the table at paddr and checks it: signature sig (4 chars), length
- * between the header size and ACPI_MAX_TABLE_LEN, checksum. On success
- * stores a pointer to the whole table and its length. */
+/* Reads the table at paddr and checks it: signature sig (4 chars; not
+ * checked when sig is NULL), length between the header size and
+ * ACPI_MAX_TABLE_LEN, checksum. On success stores a pointer to the whole
+ * table and its length. */
 static int read_table(const struct phys_access *mem, uint64_t paddr, const char *sig,
                       const uint8_t **table_out, uint32_t *len_out)
 {
@@ -91,7 +92,7 @@ static int read_table(const struct phys_access *mem, uint64_t paddr, const char 
     const uint8_t *hdr = read_phys(mem, paddr, ACPI_HEADER_SIZE);
     if (hdr == NULL)
         return ACPI_EUNREADABLE;
-    if (!bytes_equal(hdr, sig, 4))
+    if (sig != NULL && !bytes_equal(hdr, sig, 4))
         return ACPI_EINVAL;
     uint32_t len = load_le32(hdr + 4);
     if (len < ACPI_HEADER_SIZE || len > ACPI_MAX_TABLE_LEN)
@@ -99,7 +100,7 @@ static int read_table(const struct phys_access *mem, uint64_t paddr, const char 
     const uint8_t *table = read_phys(mem, paddr, len);
     if (table == NULL)
         return ACPI_EUNREADABLE;
-    if (!bytes_equal(table, sig, 4) || load_le32(table + 4) != len || byte_sum(table, len) != 0)
+    if ((sig != NULL && !bytes_equal(table, sig, 4)) || load_le32(table + 4) != len || byte_sum(table, len) != 0)
         return ACPI_EINVAL;
     *table_out = table;
     *len_out = len;
@@ -109,7 +110,7 @@ static int read_table(const struct phys_access *mem, uint64_t paddr, const char 
 /* Checks the RSDP and picks the root table: the XSDT (8-byte entries) when
  * the revision is >= 2 and it names one, else the RSDT (4-byte entries). */
 static int find_root_table(const struct phys_access *mem, uint64_t rsdp_paddr,
-                           uint64_t *root_out, unsigned *entry_size_out, const char **sig_out)
+                           uint64_t *root_out, unsigned *entry_size_out)
 {
     if (rsdp_paddr == 0)
         return ACPI_ENOENT;
@@ -137,7 +138,6 @@ static int find_root_table(const struct phys_access *mem, uint64_t rsdp_paddr,
         if (xsdt != 0) {
             *root_out = xsdt;
             *entry_size_out = 8;
-            *sig_out = "XSDT";
             return ACPI_OK;
         }
     }
@@ -145,7 +145,6 @@ static int find_root_table(const struct phys_access *mem, uint64_t rsdp_paddr,
         return ACPI_ENOENT;
     *root_out = rsdt;
     *entry_size_out = 4;
-    *sig_out = "RSDT";
     return ACPI_OK;
 }
 
@@ -158,13 +157,16 @@ static int find_listed_table(const struct phys_access *mem, uint64_t rsdp_paddr,
 {
     uint64_t root;
     unsigned entry_size;
-    const char *root_sig;
-    int rc = find_root_table(mem, rsdp_paddr, &root, &entry_size, &root_sig);
+    int rc = find_root_table(mem, rsdp_paddr, &root, &entry_size);
     if (rc != ACPI_OK)
         return rc;
     const uint8_t *root_table;
     uint32_t root_len;
-    rc = read_table(mem, root, root_sig, &root_table, &root_len);
+    /* The root table's signature is not checked, as in Linux: Xen 4.17
+     * builds a PVH dom0's XSDT with the header copied from the host's XSDT,
+     * and on a host whose RSDP is revision 0 (QEMU with SeaBIOS) that copy
+     * comes from physical address 0. Length and checksum still are. */
+    rc = read_table(mem, root, NULL, &root_table, &root_len);
     if (rc != ACPI_OK)
         return rc;
 
@@ -320,6 +322,12 @@ int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out)
             if (elen < 8)
                 return ACPI_EINVAL;
             if (load_le32(e + 4) & 3u)  /* enabled or online-capable */
+                out->ncpus++;
+            break;
+        case MADT_LOCAL_X2APIC:
+            if (elen < 16)
+                return ACPI_EINVAL;
+            if (load_le32(e + 8) & 3u)  /* enabled or online-capable */
                 out->ncpus++;
             break;
         case MADT_IO_APIC:

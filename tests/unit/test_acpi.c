@@ -224,9 +224,23 @@ START_TEST(bad_table_checksums_are_refused)
     build_tables(0);
     at(RSDT)[36] ^= 1;                                      /* root table checksum */
     ck_assert_int_eq(find("APIC", &paddr, &len), ACPI_EINVAL);
+}
+END_TEST
+
+/* Xen 4.17 gives a PVH dom0 an XSDT whose header was copied from physical
+ * address 0 when the host's RSDP is revision 0: the signature is garbage,
+ * length and checksum are right. The root signature is not checked. */
+START_TEST(xen_dom0_xsdt_with_garbage_signature_is_accepted)
+{
+    uint64_t paddr;
+    uint32_t len;
     build_tables(2);
-    memcpy(at(XSDT), "RSDT", 4);                            /* root signature */
+    const uint8_t ivt[4] = { 0x53, 0xff, 0x00, 0xf0 };
+    memcpy(at(XSDT), ivt, 4);
     fix_checksum(XSDT);
+    ck_assert_int_eq(find("APIC", &paddr, &len), ACPI_OK);
+    ck_assert_uint_eq(paddr, APIC);
+    at(XSDT)[40] ^= 1;                                      /* but the checksum still counts */
     ck_assert_int_eq(find("APIC", &paddr, &len), ACPI_EINVAL);
 }
 END_TEST
@@ -384,7 +398,7 @@ START_TEST(madt_typical)
         1, 12, 4, 0, 0x00, 0, 0xc0, 0xfe, 0, 0, 0, 0,  /* I/O APIC 4 at 0xfec00000 */
         2, 10, 0, 0, 2, 0, 0, 0, 0, 0,              /* IRQ 0 -> GSI 2 */
         2, 10, 0, 9, 9, 0, 0, 0, 0x0d, 0,           /* IRQ 9 -> GSI 9, level high */
-        9, 16, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,  /* x2APIC: skipped */
+        9, 16, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,  /* x2APIC 256 enabled: counted */
         4, 6, 0xff, 5, 0, 1,                        /* LAPIC NMI: skipped */
     };
     uint32_t len;
@@ -392,7 +406,7 @@ START_TEST(madt_typical)
     struct acpi_madt_info info;
     ck_assert_int_eq(acpi_parse_madt(m, len, &info), ACPI_OK);
     ck_assert_uint_eq(info.lapic_paddr, 0xfee00000);
-    ck_assert_uint_eq(info.ncpus, 2);
+    ck_assert_uint_eq(info.ncpus, 3);
     ck_assert_uint_eq(info.nioapics, 1);
     ck_assert_uint_eq(info.ioapic[0].id, 4);
     ck_assert_uint_eq(info.ioapic[0].paddr, 0xfec00000);
@@ -596,6 +610,7 @@ Suite *acpi_suite(void)
     tcase_add_test(tc, xsdt_is_preferred_for_revision_2);
     tcase_add_test(tc, bad_rsdp_is_refused);
     tcase_add_test(tc, bad_table_checksums_are_refused);
+    tcase_add_test(tc, xen_dom0_xsdt_with_garbage_signature_is_accepted);
     tcase_add_test(tc, bad_table_lengths_are_refused);
     tcase_add_test(tc, valid_copy_after_broken_one_is_found);
     tcase_add_test(tc, dsdt_is_found_through_the_fadt);

@@ -37,16 +37,11 @@ void acpi_platform_init(uint64_t rsdp_paddr)
                     acpi_strerror(rc));
     }
 
-    if (platform_acpi.have_fadt && platform_acpi.fadt.dsdt_paddr) {
-        const uint8_t *hdr = mem->read(mem->ctx, platform_acpi.fadt.dsdt_paddr, 36);
-        uint32_t dsdt_len = hdr ? (uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 |
-                                      (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24
-                                : 0;
-        const uint8_t *dsdt = (hdr && dsdt_len >= 36 && dsdt_len <= ACPI_MAX_TABLE_LEN)
-                                  ? mem->read(mem->ctx, platform_acpi.fadt.dsdt_paddr, dsdt_len)
-                                  : NULL;
-        if (dsdt && memcmp(dsdt, "DSDT", 4) == 0 &&
-            acpi_find_s5(dsdt + 36, dsdt_len - 36, &platform_acpi.s5_typa, &platform_acpi.s5_typb) == ACPI_OK)
+    if (platform_acpi.have_fadt) {
+        const uint8_t *dsdt = NULL;
+        if (acpi_find_table(mem, rsdp_paddr, "DSDT", &pa, &len) == ACPI_OK)
+            dsdt = mem->read(mem->ctx, pa, len);
+        if (dsdt && acpi_find_s5(dsdt + 36, len - 36, &platform_acpi.s5_typa, &platform_acpi.s5_typb) == ACPI_OK)
             platform_acpi.have_s5 = true;
         else
             pr_warn("acpi: no usable \\_S5 in the DSDT; ACPI power-off unavailable");
