@@ -5,12 +5,18 @@
 #include "cpu.h"
 #include "fmt.h"
 #include "memory.h"
+#include "object.h"
 #include "platform.h"
 #include "selftest.h"
 #include "time.h"
 
 char kernel_cmdline[BOOT_CMDLINE_MAX];
 static struct boot_info boot_info;
+
+struct boot_info *boot_info_get(void)
+{
+    return &boot_info;
+}
 static struct phys_region memory_map[MEMMAP_MAX];
 static unsigned memory_map_count;
 
@@ -79,6 +85,16 @@ static void print_boot_info(void)
                 (unsigned long long)boot_info.modules[i].size, boot_info.modules[i].cmdline);
 }
 
+/* One-shot timer expiry: run due timers; the slice of the running thread
+ * may be over. trap_dispatch reschedules if needed. */
+static void on_timer(void)
+{
+    ktimer_fired();
+    ktimer_expire_due();
+    sched_tick();
+    ktimer_reprogram();
+}
+
 void kmain(uint32_t start_info_paddr)
 {
     time_early_init();
@@ -88,6 +104,7 @@ void kmain(uint32_t start_info_paddr)
     int parse_rc = bootinfo_parse(start_info_paddr, &phys_access_kernel, &quiet, &boot_info);
     consoles_init(parse_rc == BOOTINFO_OK ? boot_info.cmdline : NULL);
     cpu_tables_init();
+    usermode_init();
     pic_disable();
     cpu_features_init();
     hv_detect();
@@ -136,7 +153,8 @@ void kmain(uint32_t start_info_paddr)
         pr_info("poweroff: requested on the command line");
         machine_poweroff(POWEROFF_SUCCESS);
     }
-    pr_info("idle: nothing to run yet; halting until interrupted");
-    for (;;)
-        cpu_idle();
+    memory_prepare_user_spaces();
+    lapic_timer_use_oneshot(on_timer);
+    init_process_start();
+    sched_start();
 }

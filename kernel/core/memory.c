@@ -233,3 +233,19 @@ volatile void *mmio_map(uint64_t paddr, uint64_t size)
         return NULL;
     return window_map(&mmio_window, paddr, size, PTE_WRITE | PTE_PCD | PTE_PWT | PTE_GLOBAL | nx);
 }
+
+/* Creates the kernel-half top-level entries every address space shares
+ * (direct map, MMIO/firmware windows, self-test area, kernel image), so a
+ * user PML4 can copy them once: later kernel mappings land below them. */
+void memory_prepare_user_spaces(void)
+{
+    static const unsigned slots[] = { 256, 257, 384, 399, 400, 511 };
+    uint64_t *pml4 = phys_to_virt(kernel_root);
+    for (unsigned i = 0; i < ARRAY_SIZE(slots); i++) {
+        if (pml4[slots[i]] & PTE_PRESENT)
+            continue;
+        uint64_t pa = frame_alloc_zeroed();
+        BUG_ON(pa == FRAME_NONE, "a frame for a kernel page-table root entry");
+        pml4[slots[i]] = pa | PTE_PRESENT | PTE_WRITE;
+    }
+}

@@ -74,4 +74,9 @@ int bootinfo_parse(uint64_t start_info_paddr, const struct phys_access *mem,
 unsigned bootinfo_check_modules(struct boot_info *bi, const struct phys_region *map, unsigned n,
                                 const struct diag *d);
 
+#ifdef KERNEL
+/* The kernel's parsed copy (kernel/core/main.c). */
+struct boot_info *boot_info_get(void);
+#endif
+
 #endif

@@ -34,6 +34,9 @@ static inline uint64_t kernel_image_phys(const void *p)
  * RAM, kernel sections with their own permissions) and switches to them. */
 void memory_init(const struct boot_info *bi, const struct phys_region *map, unsigned n);
 
+/* Creates the shared kernel-half PML4 entries before user spaces exist. */
+void memory_prepare_user_spaces(void);
+
 /* Allocates one zeroed frame; returns its physical address or FRAME_NONE. */
 uint64_t frame_alloc_zeroed(void);
 

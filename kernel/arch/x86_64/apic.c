@@ -57,11 +57,40 @@ void lapic_send_self_ipi(uint8_t vector)
     apic_write(APIC_ICR_LOW, (1u << 18) | (1u << 14) | vector);  /* shorthand self, assert */
 }
 
+static uint64_t apic_counts_per_ns_q32;   /* timer counts per ns, 32.32 fixed point */
+static void (*oneshot_handler)(void);
+
 static void timer_interrupt(uint8_t vector)
 {
     (void)vector;
     timer_ticks++;
     lapic_eoi();
+    if (oneshot_handler)
+        oneshot_handler();
+}
+
+/* Switches the timer to one-shot mode: each expiry calls handler, which
+ * arms the next one with lapic_timer_oneshot_ns. */
+void lapic_timer_use_oneshot(void (*handler)(void))
+{
+    apic_write(APIC_TIMER_INIT, 0);
+    apic_write(APIC_LVT_TIMER, VEC_TIMER);     /* one-shot, unmasked */
+    oneshot_handler = handler;
+}
+
+void lapic_timer_oneshot_ns(uint64_t ns)
+{
+    uint64_t count = (uint64_t)(((unsigned __int128)ns * apic_counts_per_ns_q32) >> 32);
+    if (count == 0)
+        count = 1;
+    if (count > 0xffffffffu)
+        count = 0xffffffffu;
+    apic_write(APIC_TIMER_INIT, (uint32_t)count);
+}
+
+void lapic_timer_stop(void)
+{
+    apic_write(APIC_TIMER_INIT, 0);
 }
 
 /* Enables the local APIC (software enable, spurious vector 0xff) and masks
@@ -111,6 +140,7 @@ void lapic_timer_start_periodic(uint32_t hz)
         pr_err("apic: timer does not count; no timer interrupts");
         return;
     }
+    apic_counts_per_ns_q32 = (per_second << 32) / 1000000000u;
     uint64_t initial = per_second / hz;
     if (initial == 0)
         initial = 1;

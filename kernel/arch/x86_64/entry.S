@@ -28,7 +28,10 @@ vector_stubs_end:
 /* Stub n starts at vector_stubs_start + 16 * n; idt.c checks the total. */
 
 trap_common:
-        pushq   %rax
+        testb   $3, 24(%rsp)            /* from user mode? (cs) */
+        jz      1f
+        swapgs
+1:      pushq   %rax
         pushq   %rbx
         pushq   %rcx
         pushq   %rdx
@@ -63,6 +66,9 @@ trap_common:
         popq    %rcx
         popq    %rbx
         popq    %rax
-        addq    $16, %rsp               /* vector, error code */
+        testb   $3, 24(%rsp)            /* back to user mode? */
+        jz      2f
+        swapgs
+2:      addq    $16, %rsp               /* vector, error code */
         iretq
 

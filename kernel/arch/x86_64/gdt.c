@@ -113,6 +113,11 @@ void cpu_tables_init(void)
     __asm__ volatile("lidt %0" ::"m"(ip) : "memory");
 }
 
+void tss_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
 bool cpu_has_nx, cpu_has_x2apic, cpu_has_smep, cpu_has_smap, cpu_has_1g_pages;
 
 /* Reads the CPUID feature bits the kernel relies on and turns on SMEP and

@@ -11,6 +11,11 @@
 #define IOAPIC_REDTBL(n) (0x10 + 2 * (n))
 
 static unsigned total_gsis;
+static struct {
+    volatile uint32_t *base;
+    uint32_t gsi_base, count;
+} chips[ACPI_MAX_IOAPICS];
+static unsigned nchips;
 
 static uint32_t ioapic_read(volatile uint32_t *base, uint32_t reg)
 {
@@ -53,8 +58,60 @@ void ioapic_init(void)
             ioapic_write(base, IOAPIC_REDTBL(n) + 1, 0);
         }
         total_gsis += entries;
+        chips[nchips].base = base;
+        chips[nchips].gsi_base = platform_acpi.madt.ioapic[i].gsi_base;
+        chips[nchips].count = entries;
+        nchips++;
         pr_info("ioapic: id %u at %#llx, GSIs %u-%u, all masked", platform_acpi.madt.ioapic[i].id,
                 (unsigned long long)paddr, platform_acpi.madt.ioapic[i].gsi_base,
                 platform_acpi.madt.ioapic[i].gsi_base + entries - 1);
     }
+}
+
+static bool find_chip(uint32_t gsi, volatile uint32_t **base, uint32_t *pin)
+{
+    for (unsigned i = 0; i < nchips; i++) {
+        if (gsi >= chips[i].gsi_base && gsi < chips[i].gsi_base + chips[i].count) {
+            *base = chips[i].base;
+            *pin = gsi - chips[i].gsi_base;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Routes gsi to vector on the boot CPU, masked. ISA lines (0-15) are edge,
+ * active high unless the MADT overrides them; others are level, active low
+ * (PCI). Returns false if no I/O APIC has the line. */
+bool ioapic_route(uint32_t gsi, uint8_t vector)
+{
+    volatile uint32_t *base;
+    uint32_t pin;
+    if (!find_chip(gsi, &base, &pin))
+        return false;
+    bool level = gsi >= 16, low = gsi >= 16;
+    for (unsigned i = 0; i < platform_acpi.madt.noverrides; i++) {
+        if (platform_acpi.madt.override[i].gsi != gsi)
+            continue;
+        uint16_t fl = platform_acpi.madt.override[i].flags;
+        if ((fl & 3) == 1) low = false;
+        if ((fl & 3) == 3) low = true;
+        if (((fl >> 2) & 3) == 1) level = false;
+        if (((fl >> 2) & 3) == 3) level = true;
+    }
+    uint32_t lo = vector | (1u << 16) | (level ? 1u << 15 : 0) | (low ? 1u << 13 : 0);
+    ioapic_write(base, IOAPIC_REDTBL(pin) + 1, lapic_id() << 24);
+    ioapic_write(base, IOAPIC_REDTBL(pin), lo);
+    return true;
+}
+
+void ioapic_mask(uint32_t gsi, bool masked)
+{
+    volatile uint32_t *base;
+    uint32_t pin;
+    if (!find_chip(gsi, &base, &pin))
+        return;
+    uint32_t lo = ioapic_read(base, IOAPIC_REDTBL(pin));
+    lo = masked ? lo | (1u << 16) : lo & ~(1u << 16);
+    ioapic_write(base, IOAPIC_REDTBL(pin), lo);
 }

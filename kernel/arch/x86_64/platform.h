@@ -13,6 +13,16 @@ void debugcon_init(void);
 
 /* CPU tables (gdt.c, idt.c). */
 void cpu_tables_init(void);
+void tss_set_rsp0(uint64_t rsp0);
+
+/* User mode (usermode.c): syscall MSRs, GS base, FPU. */
+void usermode_init(void);
+void fpu_set_trap(bool trap);
+/* #NM from user mode: loads the current thread's FPU state. */
+void fpu_handle_nm(void);
+/* Copies len bytes from user memory; SYS_EFAULT if any byte faults. */
+int user_copy_in(void *dst, uint64_t src, uint64_t len);
+int user_copy_out(uint64_t dst, const void *src, uint64_t len);
 void cpu_features_init(void);
 extern bool cpu_has_nx, cpu_has_x2apic, cpu_has_smep, cpu_has_smap, cpu_has_1g_pages;
 
@@ -58,12 +68,17 @@ void lapic_init(void);
 void lapic_eoi(void);
 void lapic_send_self_ipi(uint8_t vector);
 void lapic_timer_start_periodic(uint32_t hz);
+void lapic_timer_use_oneshot(void (*handler)(void));
+void lapic_timer_oneshot_ns(uint64_t ns);
+void lapic_timer_stop(void);
 uint32_t lapic_id(void);
 extern volatile uint64_t timer_ticks;
 extern uint32_t timer_hz;
 extern uint64_t timer_start_ns;     /* when the periodic timer started */
 void ioapic_init(void);
 unsigned ioapic_gsi_count(void);
+bool ioapic_route(uint32_t gsi, uint8_t vector);
+void ioapic_mask(uint32_t gsi, bool masked);
 
 /* Legacy PIC (pic.c): remapped to PIC_VECTOR_BASE and masked. */
 void pic_disable(void);

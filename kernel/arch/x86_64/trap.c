@@ -4,6 +4,8 @@
  * and the VM is powered off with a failure status. */
 #include "kernel.h"
 #include "cpu.h"
+#include "object.h"
+#include "percpu.h"
 #include "layout.h"
 #include "platform.h"
 #include "trap.h"
@@ -121,20 +123,34 @@ static bool recover_expected_fault(struct trap_frame *f)
     return true;
 }
 
+static bool from_user(const struct trap_frame *f)
+{
+    return (f->cs & 3) == 3;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector < 32) {
-        if ((f->cs & 3) == 0 && recover_expected_fault(f))
-            return;
-        fatal_exception(f);
+        bool machine_level = f->vector == 2 || f->vector == 8 || f->vector == 18;
+        if (from_user(f) && !machine_level) {
+            user_fault(f);
+        } else {
+            if (!from_user(f) && recover_expected_fault(f))
+                return;
+            fatal_exception(f);
+        }
+    } else if (f->vector != VEC_SPURIOUS) {
+        irq_handler h = handlers[f->vector];
+        if (h) {
+            h((uint8_t)f->vector);
+        } else {
+            pr_warn("interrupt: unexpected vector %llu ignored", (unsigned long long)f->vector);
+            lapic_eoi();
+        }
     }
-    if (f->vector == VEC_SPURIOUS)
-        return;
-    irq_handler h = handlers[f->vector];
-    if (h) {
-        h((uint8_t)f->vector);
-        return;
-    }
-    pr_warn("interrupt: unexpected vector %llu ignored", (unsigned long long)f->vector);
-    lapic_eoi();
+    /* Interrupts reach the kernel only from user mode or the idle loop,
+     * both safe places to switch threads. */
+    struct cpu *cpu = this_cpu();
+    if (cpu->need_resched && cpu->current)
+        schedule();
 }

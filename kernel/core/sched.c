@@ -1,0 +1,183 @@
+/* Scheduler: fixed priorities 0..255 (higher runs first), round robin
+ * within a priority on a time slice, an idle thread that halts the CPU.
+ *
+ * The running thread is not on a ready queue. A bitmap of non-empty
+ * queues makes picking the next thread O(1). Context switches change the
+ * kernel stack (switch_context), CR3 when the process changes, the TSS
+ * stack for interrupts from user mode, and arm lazy FPU switching. */
+#include "kernel.h"
+#include "cpu.h"
+#include "memory.h"
+#include "object.h"
+#include "percpu.h"
+#include "platform.h"
+#include "time.h"
+
+#define NPRIO 256
+#define SLICE_NS 10000000ull    /* 10 ms */
+
+struct cpu boot_cpu;
+static struct tqueue ready[NPRIO];
+static uint64_t ready_bitmap[NPRIO / 64];
+
+extern void switch_context(uint64_t *save_rsp, uint64_t load_rsp);
+
+void tq_push(struct tqueue *q, struct thread *t)
+{
+    t->qnext = NULL;
+    t->qprev = q->tail;
+    if (q->tail)
+        q->tail->qnext = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+void tq_remove(struct tqueue *q, struct thread *t)
+{
+    if (t->qprev)
+        t->qprev->qnext = t->qnext;
+    else
+        q->head = t->qnext;
+    if (t->qnext)
+        t->qnext->qprev = t->qprev;
+    else
+        q->tail = t->qprev;
+    t->qnext = t->qprev = NULL;
+}
+
+void sched_enqueue(struct thread *t)
+{
+    tq_push(&ready[t->priority], t);
+    ready_bitmap[t->priority / 64] |= 1ull << (t->priority % 64);
+}
+
+void sched_dequeue(struct thread *t)
+{
+    struct tqueue *q = &ready[t->priority];
+    tq_remove(q, t);
+    if (!q->head)
+        ready_bitmap[t->priority / 64] &= ~(1ull << (t->priority % 64));
+}
+
+/* Highest priority with a ready thread, or -1. */
+static int highest_ready(void)
+{
+    for (int w = NPRIO / 64 - 1; w >= 0; w--)
+        if (ready_bitmap[w])
+            return w * 64 + 63 - __builtin_clzll(ready_bitmap[w]);
+    return -1;
+}
+
+bool sched_higher_ready(unsigned priority)
+{
+    return highest_ready() > (int)priority;
+}
+
+/* Makes next the running thread. prev (the current thread) must already
+ * be in its new state (ready and queued, blocked, dead). */
+static void switch_to(struct thread *next)
+{
+    struct cpu *cpu = this_cpu();
+    struct thread *prev = cpu->current;
+    next->state = T_RUNNING;
+    if (next == prev)
+        return;
+    cpu->current = next;
+    if (next->proc) {       /* user thread (the idle thread has none) */
+        uint64_t top = (uint64_t)next->kstack + KERNEL_STACK_SIZE;
+        cpu->kernel_rsp = top;
+        tss_set_rsp0(top);
+        if (read_cr3() != next->proc->pml4)
+            write_cr3(next->proc->pml4);
+        fpu_set_trap(cpu->fpu_owner != next);
+        ktimer_reprogram();
+    }
+    switch_context(&prev->saved_rsp, next->saved_rsp);
+    thread_reap();
+}
+
+void sched_switch_to(struct thread *next)
+{
+    if (next->slice_end == 0)
+        next->slice_end = time_since_boot_ns() + SLICE_NS;
+    switch_to(next);
+}
+
+/* Picks what runs next. A running thread keeps the CPU unless a higher
+ * priority is ready, or an equal one is and its slice is over. */
+void schedule(void)
+{
+    struct cpu *cpu = this_cpu();
+    struct thread *cur = cpu->current;
+    cpu->need_resched = 0;
+    int best = highest_ready();
+    if (cur->state == T_RUNNING && cur != cpu->idle) {
+        bool slice_over = time_since_boot_ns() >= cur->slice_end;
+        if (best < (int)cur->priority || (best == (int)cur->priority && !slice_over)) {
+            if (slice_over)
+                cur->slice_end = time_since_boot_ns() + SLICE_NS;
+            ktimer_reprogram();
+            return;
+        }
+        cur->state = T_READY;
+        cur->slice_end = 0;
+        sched_enqueue(cur);
+        best = highest_ready();
+    }
+    struct thread *next = cpu->idle;
+    if (best >= 0) {
+        next = ready[best].head;
+        sched_dequeue(next);
+        if (next->slice_end == 0 || time_since_boot_ns() >= next->slice_end)
+            next->slice_end = time_since_boot_ns() + SLICE_NS;
+    }
+    switch_to(next);
+    ktimer_reprogram();
+}
+
+void sched_block(void)
+{
+    schedule();
+}
+
+void block_and_run(struct thread *next)
+{
+    if (next && !sched_higher_ready(next->priority)) {
+        sched_switch_to(next);
+        return;
+    }
+    if (next) {
+        next->state = T_READY;
+        sched_enqueue(next);
+    }
+    schedule();
+}
+
+/* Timer interrupt: the slice of the running thread may be over. */
+void sched_tick(void)
+{
+    struct thread *cur = current_thread();
+    if (cur && cur != this_cpu()->idle && time_since_boot_ns() >= cur->slice_end)
+        this_cpu()->need_resched = 1;
+}
+
+static struct thread idle_thread;
+
+/* Turns the boot context into the idle thread and starts scheduling; the
+ * boot stack becomes the idle thread's stack. */
+_Noreturn void sched_start(void)
+{
+    struct cpu *cpu = &boot_cpu;
+    cpu->self = cpu;
+    idle_thread.obj.type = CAP_THREAD;
+    idle_thread.obj.refs = 1;
+    idle_thread.state = T_RUNNING;
+    cpu->idle = &idle_thread;
+    cpu->current = &idle_thread;
+    for (;;) {
+        schedule();
+        cpu_idle();         /* sti; hlt: interrupts wake us and may reschedule */
+        irq_disable();
+    }
+}

@@ -1,0 +1,47 @@
+/* Per-CPU state, reached through GS in the kernel. Only the boot CPU exists
+ * today; everything CPU-local lives here so SMP can add one per CPU. The
+ * first fields are read by assembly (offsets pinned below). */
+#ifndef PERCPU_H
+#define PERCPU_H
+
+#define CPU_OFF_KERNEL_RSP 8
+#define CPU_OFF_USER_RSP 16
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct thread;
+
+struct cpu {
+    struct cpu *self;           /* gs:0 */
+    uint64_t kernel_rsp;        /* gs:8   top of the current thread's kernel stack */
+    uint64_t user_rsp;          /* gs:16  user rsp while entering a syscall */
+    struct thread *current;     /* gs:24 */
+    struct thread *idle;
+    struct thread *fpu_owner;   /* whose FPU state is in the registers (lazy switching) */
+    uint32_t id;
+    uint32_t need_resched;      /* set by interrupts: schedule before returning to user */
+};
+
+_Static_assert(__builtin_offsetof(struct cpu, kernel_rsp) == CPU_OFF_KERNEL_RSP, "asm offset");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");
+_Static_assert(__builtin_offsetof(struct cpu, current) == 24, "current_thread() reads gs:24");
+
+extern struct cpu boot_cpu;
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+static inline struct thread *current_thread(void)
+{
+    struct thread *t;
+    __asm__ volatile("mov %%gs:24, %0" : "=r"(t));
+    return t;
+}
+#endif
+
+#endif

@@ -1,0 +1,142 @@
+/* The system-call ABI shared by the kernel and the user runtime: error codes,
+ * capability types and rights, the message tag, the IPC buffer, the fault
+ * message and the capabilities init starts with. Layouts are pinned with
+ * _Static_assert. Included by both sides; nothing here depends on either. */
+#ifndef UAPI_ABI_H
+#define UAPI_ABI_H
+
+#include <stdint.h>
+
+enum {
+#define SYSCALL(nr, name, nargs) SYS_##name = nr,
+#include "syscalls.def"
+#undef SYSCALL
+    SYS_COUNT
+};
+
+/* Errors (negative in rax). */
+#define SYS_OK        0
+#define SYS_EINVAL   (-1)   /* bad argument (value, alignment, op) */
+#define SYS_ENOCAP   (-2)   /* slot empty or holds the wrong type of capability */
+#define SYS_ERIGHTS  (-3)   /* capability lacks a needed right */
+#define SYS_EFAULT   (-4)   /* bad user pointer */
+#define SYS_ENOSYS   (-5)   /* no such system call */
+#define SYS_ENOMEM   (-6)   /* quota or kernel memory exhausted */
+#define SYS_EDEAD    (-7)   /* peer or object is gone (died, deleted, revoked) */
+#define SYS_ETIMEOUT (-8)   /* deadline passed */
+#define SYS_EBUSY    (-9)   /* would block (non-blocking operation) */
+#define SYS_ERANGE   (-10)  /* slot number or address out of range */
+#define SYS_EEXIST   (-11)  /* slot occupied / address already mapped */
+#define SYS_ENOENT   (-12)  /* nothing mapped there */
+#define SYS_ENOREPLY (-13)  /* reply without a caller to reply to */
+#define SYS_EMSGSIZE (-14)  /* message longer than SYS_MSG_MAX words, or caps > SYS_MSG_CAPS_MAX */
+
+/* Capability types. */
+enum cap_type {
+    CAP_NULL = 0,
+    CAP_ENDPOINT = 1,
+    CAP_NOTIFICATION = 2,
+    CAP_PROCESS = 3,       /* address space + capability table */
+    CAP_THREAD = 4,
+    CAP_FRAME = 5,         /* 1..512 contiguous 4 KiB frames */
+    CAP_IRQ = 6,           /* one interrupt line (GSI) */
+    CAP_IOPORT = 7,        /* a range of I/O ports */
+    CAP_PLATFORM = 8,      /* power-off and other machine-wide controls */
+    CAP_TYPE_COUNT
+};
+
+/* Rights. Endpoint: WRITE = send/call, READ = receive, GRANT = transfer caps.
+ * Notification: WRITE = signal, READ = wait/poll/bind. Frame: READ, WRITE,
+ * EXEC = how it may be mapped. Process/thread: WRITE = control. */
+#define CAP_R_READ   1u
+#define CAP_R_WRITE  2u
+#define CAP_R_GRANT  4u
+#define CAP_R_EXEC   8u
+#define CAP_R_ALL    15u
+
+/* Slots: each process has SYS_CAP_SLOTS slots; slot 0 is always empty. */
+#define SYS_CAP_SLOTS 256
+
+/* Message tag (rsi): label, length in words, number of caps to transfer. */
+#define SYS_MSG_MAX       64    /* words: MR0..MR3 in registers, MR4.. in the IPC buffer */
+#define SYS_MSG_REGS      4
+#define SYS_MSG_CAPS_MAX  1
+#define TAG(label, len, caps) (((uint64_t)(label) << 16) | ((uint64_t)(caps) << 8) | (uint64_t)(len))
+#define TAG_LEN(tag)   ((unsigned)((tag) & 0xff))
+#define TAG_CAPS(tag)  ((unsigned)(((tag) >> 8) & 0xff))
+#define TAG_LABEL(tag) ((uint64_t)(tag) >> 16)
+
+/* Labels the kernel itself sends. */
+#define LABEL_FAULT   0xfa017ull   /* fault message to a thread's fault endpoint */
+#define LABEL_NOTIFY  0x5167ull    /* recv returned a bound notification's bits in MR0 */
+
+/* The per-thread IPC buffer: one page the thread registers with
+ * set_ipc_buffer. mr[0..3] are not used (registers carry them). */
+struct ipc_buffer {
+    uint64_t mr[SYS_MSG_MAX];
+    uint64_t send_cap;          /* slot of the cap to transfer when TAG_CAPS = 1 */
+    uint64_t recv_slot;         /* empty slot where a received cap is placed (0: refuse caps) */
+    uint64_t recv_cap_badge;    /* badge of the received cap (written by the kernel) */
+    uint64_t reserved[61];
+};
+_Static_assert(sizeof(struct ipc_buffer) == 1024, "IPC buffer layout is ABI");
+_Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buffer layout is ABI");
+
+/* Fault message (label LABEL_FAULT): MR0 vector, MR1 error code, MR2 fault
+ * address (CR2 for page faults), MR3 instruction pointer. The faulting
+ * thread waits for the reply: label 0 resumes it (after the handler fixed
+ * the cause), any other label kills it. */
+#define FAULT_MR_VECTOR 0
+#define FAULT_MR_ERROR  1
+#define FAULT_MR_ADDR   2
+#define FAULT_MR_IP     3
+
+/* thread_ctl operations. */
+#define SYS_THREAD_START      1   /* arg unused */
+#define SYS_THREAD_SUSPEND    2
+#define SYS_THREAD_PRIORITY   3   /* arg = 0..SYS_PRIO_MAX, not above the caller's */
+#define SYS_THREAD_FAULT_EP   4   /* arg = endpoint slot in the caller (0 = none) */
+#define SYS_THREAD_KILL       5
+#define SYS_PRIO_MAX          255
+
+/* irq_ctl operations. */
+#define SYS_IRQ_BIND   1   /* arg = notification slot: the line signals bit 0 of it */
+#define SYS_IRQ_ACK    2   /* unmask the line after handling */
+/* ioport operations (access width in bytes: 1, 2, 4). */
+#define SYS_IO_IN1 1
+#define SYS_IO_IN2 2
+#define SYS_IO_IN4 3
+#define SYS_IO_OUT1 4
+#define SYS_IO_OUT2 5
+#define SYS_IO_OUT4 6
+
+/* create: arg per type. Frame: number of 4 KiB pages (1..512, contiguous).
+ * Process: quota in bytes moved from the caller's. Others: ignored. */
+
+/* User address space: [USER_BASE, USER_TOP). */
+#define USER_BASE 0x0000000000001000ull
+#define USER_TOP  0x0000800000000000ull
+
+/* Capabilities init starts with (slots). */
+#define INIT_CAP_SELF_PROCESS 1
+#define INIT_CAP_SELF_THREAD  2
+#define INIT_CAP_PLATFORM     3
+#define INIT_CAP_BUNDLE       4    /* read-only frame: the boot bundle (cpio) */
+#define INIT_CAP_IOPORT_ALL   5    /* I/O ports 0..0xffff */
+#define INIT_CAP_IRQ_BASE     16   /* GSI n at slot 16 + n, for n < INIT_IRQ_COUNT */
+#define INIT_IRQ_COUNT        48
+/* Where init finds its boot information: mapped read-only by the kernel. */
+#define INIT_BOOTINFO_VADDR   0x0000000000200000ull
+
+struct init_bootinfo {
+    uint64_t magic;                 /* INIT_BOOTINFO_MAGIC */
+    uint64_t bundle_vaddr;          /* the bundle, mapped read-only here */
+    uint64_t bundle_size;
+    uint64_t quota_bytes;           /* init's kernel-memory quota */
+    uint64_t first_free_slot;
+    char cmdline[256];              /* the kernel command line */
+};
+#define INIT_BOOTINFO_MAGIC 0x696e6974626f6f74ull   /* "initboot" */
+_Static_assert(sizeof(struct init_bootinfo) == 296, "init boot info is ABI");
+
+#endif
