@@ -14,6 +14,7 @@ HOSTCC     ?= gcc
 LD         ?= ld
 Q          := $(if $(V),,@)
 
+BUNDLE     := $(BUILD)/bundle.cpio
 CONFIG     := $(BUILD)/.config
 AUTOCONF   := $(BUILD)/include/generated/autoconf.h
 SYSINC     := $(BUILD)/sysinc
@@ -39,7 +40,7 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-
 .PHONY: all kernel defconfig menuconfig olddefconfig setup run test unit-test boot-test \
         bench-boot clean distclean
 
-all: kernel
+all: kernel $(BUNDLE)
 kernel: $(BUILD)/kernel.elf
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel.ld
@@ -89,6 +90,20 @@ olddefconfig:
 	$(Q)mkdir -p $(BUILD)
 	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig ../Kconfig
 
+# --- user space: runtime, programs, the boot bundle ---------------------------
+
+include servers/runtime/runtime.mk
+# In-guest test programs live under tests/guest/ (mirroring servers/).
+$(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))
+
+# The bundle is the first boot module: a cpio archive of every program,
+# named without .elf ("init", "demo", ...). The kernel starts "init".
+$(BUNDLE): $(USER_PROGRAMS)
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(BUILD)/bundle && mkdir -p $(BUILD)/bundle
+	$(Q)for p in $(USER_PROGRAMS); do cp $$p $(BUILD)/bundle/$$(basename $$p .elf); done
+	$(Q)cd $(BUILD)/bundle && ls | LC_ALL=C sort | cpio -o -H newc --quiet > ../bundle.cpio
+
 # --- host unit tests (Check) -------------------------------------------------
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -108,28 +123,29 @@ setup:
 	$(Q)scripts/setup
 
 run: setup
-	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/run-qemu --target $(or $(TARGET),microvm) $(if $(MEM),--mem $(MEM)) \
-	   $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+	   --bundle $(BUNDLE) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 
 unit-test: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/unit-tests
 	$(Q)CK_VERBOSITY=normal $(BUILD)/unit-tests
 
 boot-test: setup
-	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/boot/run-all
 
 test: setup
-	$(Q)$(MAKE) --no-print-directory kernel $(BUILD)/unit-tests
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests
 	$(Q)tests/run-all
 
 bench-boot: setup
-	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench-boot
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/kernel.elf $(BUILD)/kernel.ld $(BUILD)/unit-tests $(BUILD)/test-logs
+	rm -rf $(BUILD)/obj $(BUILD)/kernel.elf $(BUILD)/kernel.ld $(BUILD)/unit-tests $(BUILD)/test-logs \
+	       $(BUILD)/user $(BUILD)/bundle $(BUNDLE)
 
 distclean:
 	rm -rf $(BUILD)

@@ -53,7 +53,7 @@ static int load_region(struct process *p, uint64_t va_lo, uint64_t va_hi, const 
 static int load_elf(struct process *p, const void *image, size_t size, uint64_t *entry)
 {
     struct elf_info info;
-    int rc = elf_check(image, size, USER_BASE, INIT_BOOTINFO_VADDR, &info);
+    int rc = elf_check(image, size, USER_BASE, INIT_BUNDLE_VADDR, &info);
     if (rc != ELF_OK) {
         pr_err("init: init is not a valid static executable (ELF error %d)", rc);
         return SYS_EINVAL;

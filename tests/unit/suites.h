@@ -12,5 +12,7 @@ Suite *pagetable_suite(void);
 Suite *memmap_suite(void);
 Suite *bootinfo_suite(void);
 Suite *acpi_suite(void);
+Suite *elf_suite(void);
+Suite *cpio_suite(void);
 
 #endif

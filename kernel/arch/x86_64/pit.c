@@ -8,7 +8,8 @@
 #define PIT_HZ 1193182u
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
-#define CALIBRATE_TICKS 2386   /* ~2 ms */
+#define CALIBRATE_TICKS 1193   /* ~1 ms */
+#define ROUNDS 3
 
 static uint16_t pit_read(void)
 {
@@ -20,7 +21,7 @@ static uint16_t pit_read(void)
 
 /* Counts TSC cycles over CALIBRATE_TICKS PIT ticks. Returns the TSC rate in
  * kHz, or 0 if the PIT does not count (absent device). */
-uint64_t pit_calibrate_tsc_khz(void)
+static uint64_t calibrate_once(void)
 {
     outb(PIT_CMD, 0x34);        /* channel 0, lo/hi, mode 2, binary */
     outb(PIT_CH0, 0xff);
@@ -45,4 +46,21 @@ uint64_t pit_calibrate_tsc_khz(void)
     }
     uint64_t tsc1 = rdtsc();
     return (tsc1 - tsc0) * PIT_HZ / elapsed / 1000;
+}
+
+/* The median of ROUNDS measurements: a vCPU descheduled for longer than
+ * the PIT's 55 ms wrap during one of them spoils only that one. */
+uint64_t pit_calibrate_tsc_khz(void)
+{
+    uint64_t r[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++)
+        if ((r[i] = calibrate_once()) == 0)
+            return 0;
+    for (int i = 1; i < ROUNDS; i++)
+        for (int j = i; j > 0 && r[j - 1] > r[j]; j--) {
+            uint64_t t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    return r[ROUNDS / 2];
 }

@@ -1,0 +1,137 @@
+/* init: the first process. The kernel gives it the boot bundle, all the
+ * memory left (as quota) and the machine's capabilities; init starts the
+ * services named on the kernel command line (run=NAME,...; default: the
+ * demo pair) from the bundle with their own ELF images and only the
+ * capabilities they need, then supervises them: a fault in a child comes
+ * to init as a message, and init reports it and stops that child. */
+#include "cmdline.h"
+#include "runtime.h"
+#include "spawn.h"
+
+#define CHILD_QUOTA (4u << 20)
+#define CHILD_PRIORITY 50
+#define MAX_CHILDREN 8
+
+static const struct init_bootinfo *boot;
+static const void *bundle;
+static uint64_t supervisor_ep;
+
+struct child {
+    char name[32];
+    struct spawned s;
+    bool critical;      /* a fault ends the system (test runs) */
+};
+static struct child children[MAX_CHILDREN];
+static unsigned nchildren;
+
+static struct child *start(const char *name, uint64_t arg, uint64_t quota, const struct spawn_caps *caps,
+                           unsigned ncaps)
+{
+    if (nchildren == MAX_CHILDREN)
+        rt_panic("init: too many children");
+    struct child *c = &children[nchildren];
+    strlcpy(c->name, name, sizeof c->name);
+    struct spawn_args a = {
+        .bundle = bundle, .bundle_size = boot->bundle_size, .name = name, .quota = quota,
+        .priority = CHILD_PRIORITY, .arg = arg, .fault_ep = supervisor_ep,
+        .fault_badge = nchildren + 1, .caps = caps, .ncaps = ncaps,
+    };
+    long rc = spawn(&a, &c->s);
+    if (rc < 0) {
+        printf("init: cannot start %s: error %ld", name, rc);
+        return NULL;
+    }
+    printf("init: started %s as process slot %llu", name, (unsigned long long)c->s.process_slot);
+    nchildren++;
+    return c;
+}
+
+/* The demo: a server and a client in two processes, talking over one
+ * endpoint (server: receive right; client: send right, badged). */
+static void start_demo(void)
+{
+    int ep = rt_slot_alloc(), client_ep = rt_slot_alloc();
+    if (ep < 0 || client_ep < 0 || sys_create(CAP_ENDPOINT, (uint64_t)ep, 0).ret < 0 ||
+        sys_cap_copy((uint64_t)ep, (uint64_t)client_ep, CAP_R_WRITE, 0xc11e47).ret < 0)
+        rt_panic("init: cannot create the demo endpoint");
+    struct spawn_caps server_caps[] = { { (uint64_t)ep, 3, CAP_R_READ } };
+    struct spawn_caps client_caps[] = { { (uint64_t)client_ep, 3, CAP_R_WRITE } };
+    start("demo", 0, CHILD_QUOTA, server_caps, 1);
+    start("demo", 1, CHILD_QUOTA, client_caps, 1);
+}
+
+/* A program that gets the platform (power-off) and the bundle: the test
+ * suite and benchmarks. Its fault ends the run with a failure status. */
+static void start_privileged(const char *name)
+{
+    struct spawn_caps caps[] = {
+        { INIT_CAP_PLATFORM, 3, CAP_R_ALL },
+        { INIT_CAP_BUNDLE, 4, CAP_R_READ },
+    };
+    uint64_t quota = boot->quota_bytes / 2;
+    uint64_t arg = ((boot->bundle_vaddr & 0xfff) << 48) | boot->bundle_size;
+    struct child *c = start(name, arg, quota, caps, 2);
+    if (c)
+        c->critical = true;
+    else
+        sys_poweroff(INIT_CAP_PLATFORM, 1);
+}
+
+/* Receives fault messages from children forever. */
+static _Noreturn void supervise(void)
+{
+    for (;;) {
+        struct msg m;
+        if (ipc_recv(supervisor_ep, &m) < 0)
+            continue;
+        if (TAG_LABEL(m.tag) != LABEL_FAULT || m.badge == 0 || m.badge > nchildren) {
+            m.tag = TAG(1, 0, 0);
+            ipc_reply(&m);
+            continue;
+        }
+        struct child *c = &children[m.badge - 1];
+        printf("init: %s faulted: vector %llu, error %#llx, address %#llx, rip %#llx; stopping it", c->name,
+               (unsigned long long)m.mr[FAULT_MR_VECTOR], (unsigned long long)m.mr[FAULT_MR_ERROR],
+               (unsigned long long)m.mr[FAULT_MR_ADDR], (unsigned long long)m.mr[FAULT_MR_IP]);
+        m.tag = TAG(1, 0, 0);   /* non-zero label: the kernel kills the thread */
+        ipc_reply(&m);
+        if (c->critical) {
+            printf("init: %s was critical; powering off with failure", c->name);
+            sys_poweroff(INIT_CAP_PLATFORM, 1);
+        }
+    }
+}
+
+int main(uint64_t arg)
+{
+    boot = (const struct init_bootinfo *)arg;
+    if (boot->magic != INIT_BOOTINFO_MAGIC)
+        rt_panic("init: bad boot information at %#llx", (unsigned long long)arg);
+    rt_slot_set_first((int)boot->first_free_slot);
+    bundle = (const void *)boot->bundle_vaddr;
+    printf("init: up; bundle %llu bytes, quota %llu MiB, command line \"%s\"",
+           (unsigned long long)boot->bundle_size, (unsigned long long)(boot->quota_bytes >> 20), boot->cmdline);
+    int sup = rt_slot_alloc();
+    if (sup < 0 || sys_create(CAP_ENDPOINT, (uint64_t)sup, 0).ret < 0)
+        rt_panic("init: cannot create the supervisor endpoint");
+    supervisor_ep = (uint64_t)sup;
+
+    char run[128];
+    if (!cmdline_get(boot->cmdline, "run", run, sizeof run) || strcmp(run, "demo") == 0) {
+        start_demo();
+    } else {
+        char *name = run;
+        for (char *p = run;; p++) {
+            if (*p == ',' || *p == '\0') {
+                bool last = *p == '\0';
+                *p = '\0';
+                if (*name)
+                    start_privileged(name);
+                if (last)
+                    break;
+                name = p + 1;
+            }
+        }
+    }
+    supervise();
+}

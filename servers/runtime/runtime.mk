@@ -1,0 +1,67 @@
+# User programs and their runtime. Included by the top-level Makefile
+# (which defines BUILD, CC, LD, Q); usable alone with
+#   make -f Makefile -f servers/runtime/runtime.mk user
+#
+#   $(USER_RUNTIME)         build/user/libruntime.a: servers/runtime/*.c and
+#                           the pure libraries user space shares with the kernel
+#   $(call user_program,D)  a rule linking every D/*.c into build/user/<basename D>.elf
+#   user                    builds every program in USER_PROGRAM_DIRS
+#                           (default: each servers/*/ with a main.c)
+
+BUILD      ?= build
+CC         ?= gcc
+LD         ?= ld
+Q          ?= @
+
+USER_BUILD   := $(BUILD)/user
+USER_RUNTIME := $(USER_BUILD)/libruntime.a
+USER_LDS     := servers/runtime/user.ld
+
+# Freestanding C: no libc headers (-nostdinc; gcc's own stdint.h, stdarg.h
+# etc. stay reachable), normal x86-64 user code generation (SSE allowed).
+USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+                 -Iservers/runtime -Ikernel/include/uapi -Ikernel/include
+USER_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+               -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+               -fno-common -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+               -Wshadow -Wvla -MMD -MP
+USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build-id=none \
+                -T $(USER_LDS)
+USER_LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
+
+USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
+                     kernel/lib/cpio.c kernel/lib/cmdline.c
+USER_RUNTIME_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(USER_RUNTIME_SRCS))
+USER_OBJS         := $(USER_RUNTIME_OBJS)
+USER_PROGRAMS     :=
+
+$(USER_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
+	$(Q)$(CC) $(USER_CPPFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(USER_RUNTIME): $(USER_RUNTIME_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+# $(eval $(call user_program,DIR)): build/user/<basename DIR>.elf from DIR/*.c.
+define user_program
+USER_PROGRAMS += $(USER_BUILD)/$(notdir $(1)).elf
+USER_OBJS += $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard $(1)/*.c))
+$(USER_BUILD)/$(notdir $(1)).elf: $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard $(1)/*.c)) \
+                                  $(USER_RUNTIME) $(USER_LDS)
+	@echo "  LD      $$@"
+	$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(USER_RUNTIME) $(USER_LIBGCC)
+endef
+
+USER_PROGRAM_DIRS ?= $(filter-out servers/runtime, \
+                       $(patsubst %/main.c,%,$(wildcard servers/*/main.c)))
+$(foreach d,$(USER_PROGRAM_DIRS),$(eval $(call user_program,$(d))))
+
+.PHONY: user user-clean
+user: $(USER_PROGRAMS)
+user-clean:
+	rm -rf $(USER_BUILD)
+
+-include $(USER_OBJS:.o=.d)
