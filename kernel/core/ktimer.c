@@ -1,5 +1,5 @@
 /* Kernel timers: a list sorted by deadline (thread timeouts, sleeps,
- * notification timers). The local APIC timer runs one-shot, armed for the
+ * notification timers). The local APIC timer runs one-shot, ktimer_armed for the
  * earlier of the first deadline and the running thread's slice end. */
 #include "kernel.h"
 #include "object.h"
@@ -8,7 +8,7 @@
 #include "time.h"
 
 static struct ktimer *timers;
-static uint64_t armed;      /* deadline the APIC is armed for; 0 = none */
+uint64_t ktimer_armed;      /* deadline the APIC is ktimer_armed for; 0 = none */
 
 void ktimer_cancel(struct ktimer *t)
 {
@@ -50,14 +50,14 @@ void ktimer_expire_due(void)
     }
 }
 
-/* The timer interrupt: nothing is armed any more. */
+/* The timer interrupt: nothing is ktimer_armed any more. */
 void ktimer_fired(void)
 {
-    armed = 0;
+    ktimer_armed = 0;
 }
 
 /* Arms the APIC for the next event: first deadline or slice end. An
- * interrupt armed earlier than needed is kept (it re-arms when it fires),
+ * interrupt ktimer_armed earlier than needed is kept (it re-arms when it fires),
  * so switching threads in IPC rarely touches the APIC. */
 void ktimer_reprogram(void)
 {
@@ -67,13 +67,13 @@ void ktimer_reprogram(void)
     if (cur && cur != cpu->idle && cur->slice_end && cur->slice_end < next)
         next = cur->slice_end;
     uint64_t now = time_since_boot_ns();
-    if (armed && armed <= next && armed > now)
+    if (ktimer_armed && ktimer_armed <= next && ktimer_armed > now)
         return;
     if (next == UINT64_MAX) {
         lapic_timer_stop();
-        armed = 0;
+        ktimer_armed = 0;
         return;
     }
     lapic_timer_oneshot_ns(next > now ? next - now : 1);
-    armed = next;
+    ktimer_armed = next;
 }

@@ -8,6 +8,7 @@
 #include "kmem.h"
 #include "memory.h"
 #include "object.h"
+#include "percpu.h"
 
 #define CAP_TABLE_PAGES ((SYS_CAP_SLOTS * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define PROCESS_COST (kmem_charge_size(sizeof(struct process)) + (CAP_TABLE_PAGES + 1) * PAGE_SIZE)
@@ -65,8 +66,10 @@ static void process_teardown(struct process *p)
         endpoint_kill(ep);
     cap_table_destroy(p);
     vm_destroy(p);
-    if (read_cr3() == p->pml4)
+    if (this_cpu()->cr3 == p->pml4) {
         write_cr3(kernel_root);
+        this_cpu()->cr3 = kernel_root;
+    }
     frame_free(&frame_allocator, p->pml4, 1);
     kpages_free(p->caps, CAP_TABLE_PAGES);
     p->caps = NULL;

@@ -12,6 +12,7 @@
 #include "percpu.h"
 #include "platform.h"
 #include "time.h"
+#include "switch.h"
 
 #define NPRIO 256
 #define SLICE_NS 10000000ull    /* 10 ms */
@@ -20,7 +21,6 @@ struct cpu boot_cpu;
 static struct tqueue ready[NPRIO];
 static uint64_t ready_bitmap[NPRIO / 64];
 
-extern void switch_context(uint64_t *save_rsp, uint64_t load_rsp);
 
 void tq_push(struct tqueue *q, struct thread *t)
 {
@@ -46,14 +46,18 @@ void tq_remove(struct tqueue *q, struct thread *t)
     t->qnext = t->qprev = NULL;
 }
 
+unsigned sched_nready;
+
 void sched_enqueue(struct thread *t)
 {
+    sched_nready++;
     tq_push(&ready[t->priority], t);
     ready_bitmap[t->priority / 64] |= 1ull << (t->priority % 64);
 }
 
 void sched_dequeue(struct thread *t)
 {
+    sched_nready--;
     struct tqueue *q = &ready[t->priority];
     tq_remove(q, t);
     if (!q->head)
@@ -74,34 +78,17 @@ bool sched_higher_ready(unsigned priority)
     return highest_ready() > (int)priority;
 }
 
-/* Makes next the running thread. prev (the current thread) must already
- * be in its new state (ready and queued, blocked, dead). */
-static void switch_to(struct thread *next)
-{
-    struct cpu *cpu = this_cpu();
-    struct thread *prev = cpu->current;
-    next->state = T_RUNNING;
-    if (next == prev)
-        return;
-    cpu->current = next;
-    if (next->proc) {       /* user thread (the idle thread has none) */
-        uint64_t top = (uint64_t)next->kstack + KERNEL_STACK_SIZE;
-        cpu->kernel_rsp = top;
-        tss_set_rsp0(top);
-        if (read_cr3() != next->proc->pml4)
-            write_cr3(next->proc->pml4);
-        fpu_set_trap(cpu->fpu_owner != next);
-        ktimer_reprogram();
-    }
-    switch_context(&prev->saved_rsp, next->saved_rsp);
-    thread_reap();
-}
-
+/* A direct switch (IPC): next runs on whatever slice it has left; the
+ * timer interrupt gives it a fresh one when that is over. */
 void sched_switch_to(struct thread *next)
 {
-    if (next->slice_end == 0)
-        next->slice_end = time_since_boot_ns() + SLICE_NS;
     switch_to(next);
+}
+
+/* True if a ready thread has a priority above the given one. */
+bool sched_anything_above(unsigned priority)
+{
+    return sched_nready && highest_ready() > (int)priority;
 }
 
 /* Picks what runs next. A running thread keeps the CPU unless a higher

@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "time.h"
 #include "cpu.h"
+#include "uapi/syscall_count.h"
 
 #define A0(f) ((f)->rdi)
 #define A1(f) ((f)->rsi)
@@ -83,7 +84,11 @@ static void send_common(struct trap_frame *f, bool call, bool block)
 
 static void sys_send(struct trap_frame *f) { send_common(f, false, true); }
 static void sys_nbsend(struct trap_frame *f) { send_common(f, false, false); }
-static void sys_call(struct trap_frame *f) { send_common(f, true, true); }
+static void sys_call(struct trap_frame *f)
+{
+    if (!fastpath_call(f))
+        send_common(f, true, true);
+}
 
 static void sys_recv(struct trap_frame *f)
 {
@@ -102,6 +107,8 @@ static void sys_reply(struct trap_frame *f)
 
 static void sys_reply_recv(struct trap_frame *f)
 {
+    if (fastpath_reply_recv(f))
+        return;
     struct cap *c = arg_cap(f, A0(f), CAP_ENDPOINT, CAP_R_READ);
     if (!c)
         return;
@@ -523,20 +530,16 @@ static void sys_sleep(struct trap_frame *f)
 
 typedef void (*syscall_fn)(struct trap_frame *f);
 
-static const syscall_fn syscall_table[SYS_COUNT] = {
+/* Called by syscall.S as syscall_table[rax](frame). */
+const syscall_fn syscall_table[SYS_COUNT] = {
 #define SYSCALL(nr, name, nargs) [nr] = sys_##name,
 #include "uapi/syscalls.def"
 #undef SYSCALL
 };
+_Static_assert(SYS_COUNT == SYS_COUNT_ASM, "uapi/syscall_count.h matches syscalls.def");
 
-/* Entry from syscall.S with the caller's trap frame. */
-void syscall_dispatch(struct trap_frame *f)
+/* A number past the table (syscall.S checked it). */
+void syscall_unknown(struct trap_frame *f)
 {
-    uint64_t nr = f->rax;
-    if (likely(nr < SYS_COUNT))
-        syscall_table[nr](f);
-    else
-        RET(f, SYS_ENOSYS);
-    if (unlikely(this_cpu()->need_resched))
-        schedule();
+    RET(f, SYS_ENOSYS);
 }

@@ -149,7 +149,7 @@ void thread_kill(struct thread *t, const char *why)
         schedule();             /* never comes back: t is dead */
 }
 
-static struct thread *stack_to_free;    /* a dead thread's stack still in use */
+struct thread *thread_stack_to_free;    /* a dead thread's stack still in use */
 
 /* The last reference is gone. A live thread is killed first. The current
  * thread's stack is freed after the next switch. */
@@ -164,8 +164,8 @@ void thread_destroy(struct thread *t)
     struct quota *q = t->quota;
     quota_release(q, THREAD_COST);
     if (t == current_thread()) {
-        BUG_ON(stack_to_free != NULL, "one deferred stack at a time");
-        stack_to_free = t;
+        BUG_ON(thread_stack_to_free != NULL, "one deferred stack at a time");
+        thread_stack_to_free = t;
     } else {
         kpages_free(t->kstack, KSTACK_PAGES);
         kmem_free(t, sizeof *t);
@@ -176,9 +176,9 @@ void thread_destroy(struct thread *t)
 /* Called after every switch: frees a dead thread's stack we just left. */
 void thread_reap(void)
 {
-    struct thread *t = stack_to_free;
+    struct thread *t = thread_stack_to_free;
     if (t && t != current_thread()) {
-        stack_to_free = NULL;
+        thread_stack_to_free = NULL;
         kpages_free(t->kstack, KSTACK_PAGES);
         kmem_free(t, sizeof *t);
     }

@@ -48,7 +48,7 @@ static uint64_t pte_flags(unsigned rights)
 
 static void flush_if_current(struct process *p, uint64_t va, uint64_t npages)
 {
-    if (read_cr3() != p->pml4)
+    if (this_cpu()->cr3 != p->pml4)
         return;
     for (uint64_t i = 0; i < npages; i++)
         invlpg(va + i * PAGE_SIZE);

@@ -229,6 +229,7 @@ void schedule(void);
 void sched_block(void);
 /* Switches straight to next (which must not be queued), as IPC does. */
 void sched_switch_to(struct thread *next);
+bool sched_anything_above(unsigned priority);
 bool sched_higher_ready(unsigned priority);
 void sched_tick(void);
 _Noreturn void sched_start(void);
@@ -239,6 +240,7 @@ void ktimer_cancel(struct ktimer *t);
 void ktimer_expire_due(void);
 void ktimer_reprogram(void);
 void ktimer_fired(void);
+extern uint64_t ktimer_armed;   /* 0: the APIC timer is not armed */
 
 /* --- IPC (ipc.c, ntfn.c) --- */
 void ipc_cancel(struct thread *t);     /* remove t from whatever it waits on */
@@ -252,6 +254,9 @@ int ipc_send(struct endpoint *ep, uint64_t badge, bool can_grant, bool call, boo
 int ipc_recv(struct endpoint *ep, uint64_t deadline);
 int ipc_reply(void);
 int ipc_reply_recv(struct endpoint *ep);
+/* Fast paths (fastpath.c): false means "take the general path". */
+bool fastpath_call(struct trap_frame *f);
+bool fastpath_reply_recv(struct trap_frame *f);
 void ntfn_signal(struct notification *n, uint64_t bits);
 int ntfn_wait(struct notification *n, uint64_t deadline);
 uint64_t ntfn_poll(struct notification *n);

@@ -6,11 +6,17 @@
 
 #define CPU_OFF_KERNEL_RSP 8
 #define CPU_OFF_USER_RSP 16
+#define CPU_OFF_NEED_RESCHED 52
 
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stdint.h>
 
 struct thread;
+
+struct unaligned_u64 {
+    uint64_t v;
+} __attribute__((packed));
 
 struct cpu {
     struct cpu *self;           /* gs:0 */
@@ -21,11 +27,15 @@ struct cpu {
     struct thread *fpu_owner;   /* whose FPU state is in the registers (lazy switching) */
     uint32_t id;
     uint32_t need_resched;      /* set by interrupts: schedule before returning to user */
+    uint64_t cr3;               /* what CR3 holds (saves reading it on every switch) */
+    struct unaligned_u64 *tss_rsp0;     /* this CPU's TSS.rsp0 (at offset 4: unaligned) */
+    bool fpu_trap;              /* CR0.TS is set */
 };
 
 _Static_assert(__builtin_offsetof(struct cpu, kernel_rsp) == CPU_OFF_KERNEL_RSP, "asm offset");
 _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");
 _Static_assert(__builtin_offsetof(struct cpu, current) == 24, "current_thread() reads gs:24");
+_Static_assert(__builtin_offsetof(struct cpu, need_resched) == CPU_OFF_NEED_RESCHED, "asm offset");
 
 extern struct cpu boot_cpu;
 

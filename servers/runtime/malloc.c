@@ -5,8 +5,8 @@
  * multiple of 16, bit 0 = in use) and the size of the block just below it
  * (0 for the first), so both neighbours are found in O(1) and freed blocks
  * merge with free neighbours at once: no two free blocks are ever adjacent.
- * Free blocks also hold the links of a doubly linked free list, searched
- * first-fit. The last 16 bytes of the region are an "in use" header of size
+ * Free blocks also hold the links of a doubly linked free list, kept in
+ * address order and searched first-fit. The last 16 bytes of the region are an "in use" header of size
  * 0 that ends the walk. Payloads are 16-byte aligned. */
 #include "internal.h"
 #include "runtime.h"
@@ -39,13 +39,36 @@ static struct block *prev_block(struct block *b)
     return b->prev_size ? (struct block *)((char *)b - b->prev_size) : NULL;
 }
 
+/* Inserts b in address order (which keeps fragmentation low: first fit
+ * then prefers low addresses and leaves the top of the heap in one piece). */
 static void list_insert(struct block *b)
 {
-    b->prev = NULL;
-    b->next = heap.free_list;
-    if (heap.free_list)
-        heap.free_list->prev = b;
-    heap.free_list = b;
+    struct block *prev = NULL, *next = heap.free_list;
+    while (next && next < b) {
+        prev = next;
+        next = next->next;
+    }
+    b->prev = prev;
+    b->next = next;
+    if (next)
+        next->prev = b;
+    if (prev)
+        prev->next = b;
+    else
+        heap.free_list = b;
+}
+
+/* Puts b in old's place in the list (b directly below old, old leaving). */
+static void list_replace(struct block *old, struct block *b)
+{
+    b->prev = old->prev;
+    b->next = old->next;
+    if (b->prev)
+        b->prev->next = b;
+    else
+        heap.free_list = b;
+    if (b->next)
+        b->next->prev = b;
 }
 
 static void list_remove(struct block *b)
@@ -65,23 +88,27 @@ void rt_heap_init(void)
 }
 
 /* Marks the in-use block b free, merges it with free neighbours and puts
- * the result on the free list. */
+ * the result on the free list. Only when neither neighbour is free does the
+ * list have to be searched for b's place. */
 static void make_free(struct block *b)
 {
     b->size = bsize(b);
     struct block *n = next_block(b);
-    if (!in_use(n)) {
-        list_remove(n);
-        b->size += bsize(n);
-    }
     struct block *p = prev_block(b);
-    if (p && !in_use(p)) {
-        list_remove(p);
+    if (p && !in_use(p)) {              /* p keeps its place in the list */
+        if (!in_use(n)) {
+            list_remove(n);
+            p->size += bsize(n);
+        }
         p->size += b->size;
         b = p;
+    } else if (!in_use(n)) {            /* b takes n's place */
+        list_replace(n, b);
+        b->size += bsize(n);
+    } else {
+        list_insert(b);
     }
     next_block(b)->prev_size = b->size;
-    list_insert(b);
 }
 
 /* Shrinks the in-use block b to need bytes if the rest makes a block. */
@@ -98,29 +125,29 @@ static void split(struct block *b, size_t need)
     make_free(rest);
 }
 
-/* Maps at least bytes more (a multiple of the page size) at the heap's
- * end, one frame object per GROW_MAX. Returns the bytes mapped, which is
- * less on failure (quota, slots or address space exhausted). */
+/* Maps bytes more (a multiple of the page size) at the heap's end, one
+ * frame object per GROW_MAX. Each frame's cap lives in a borrowed slot only
+ * until it is mapped: the mapping keeps the frame, so the heap holds no
+ * slots. Returns the bytes mapped, less on failure (quota, slots or
+ * address space exhausted). */
 static size_t map_more(size_t bytes)
 {
     size_t done = 0;
+    int slot = rt_slot_alloc();
+    if (slot < 0)
+        return 0;
     while (done < bytes) {
         size_t chunk = bytes - done < GROW_MAX ? bytes - done : GROW_MAX;
         uint64_t vaddr = heap.end + done;
-        int slot = rt_slot_alloc();
-        if (slot < 0)
+        if (sys_create(CAP_FRAME, (uint64_t)slot, chunk / RT_PAGE_SIZE).ret < 0)
             break;
-        if (sys_create(CAP_FRAME, (uint64_t)slot, chunk / RT_PAGE_SIZE).ret < 0) {
-            rt_slot_free(slot);
+        long rc = sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, vaddr, CAP_R_READ | CAP_R_WRITE).ret;
+        sys_cap_delete((uint64_t)slot);
+        if (rc < 0)
             break;
-        }
-        if (sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, vaddr, CAP_R_READ | CAP_R_WRITE).ret < 0) {
-            sys_cap_delete((uint64_t)slot);
-            rt_slot_free(slot);
-            break;
-        }
         done += chunk;
     }
+    rt_slot_free(slot);
     return done;
 }
 

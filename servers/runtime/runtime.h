@@ -64,8 +64,9 @@ void rt_write(const char *s, size_t n);
 /* C semantics; blocks are 16-byte aligned. malloc(0) returns a unique
  * pointer; realloc(p, 0) frees p and returns NULL. Freeing a pointer that
  * is not a live block panics. The heap grows by creating frame objects
- * (charged to the process's quota) and mapping them at RT_HEAP_BASE and up;
- * each growth uses one capability slot from rt_slot_alloc per 2 MiB. */
+ * (charged to the process's quota) and mapping them at RT_HEAP_BASE and up,
+ * in steps that double up to 2 MiB; while growing it borrows one slot from
+ * rt_slot_alloc (the mappings, not caps, keep the frames). */
 void *malloc(size_t size);
 void free(void *p);
 void *calloc(size_t n, size_t size);

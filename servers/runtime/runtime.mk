@@ -32,7 +32,6 @@ USER_LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
                      kernel/lib/cpio.c kernel/lib/cmdline.c
 USER_RUNTIME_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(USER_RUNTIME_SRCS))
-USER_OBJS         := $(USER_RUNTIME_OBJS)
 USER_PROGRAMS     :=
 
 $(USER_BUILD)/obj/%.o: %.c
@@ -45,23 +44,25 @@ $(USER_RUNTIME): $(USER_RUNTIME_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-# $(eval $(call user_program,DIR)): build/user/<basename DIR>.elf from DIR/*.c.
+# $(eval $(call user_program,DIR)): build/user/<basename DIR>.elf from DIR/*.c,
+# added to USER_PROGRAMS and to the `user` target (wherever the call is).
 define user_program
 USER_PROGRAMS += $(USER_BUILD)/$(notdir $(1)).elf
-USER_OBJS += $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard $(1)/*.c))
+user: $(USER_BUILD)/$(notdir $(1)).elf
 $(USER_BUILD)/$(notdir $(1)).elf: $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard $(1)/*.c)) \
                                   $(USER_RUNTIME) $(USER_LDS)
 	@echo "  LD      $$@"
 	$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(USER_RUNTIME) $(USER_LIBGCC)
+-include $(patsubst %.c,$(USER_BUILD)/obj/%.d,$(wildcard $(1)/*.c))
 endef
+
+.PHONY: user user-clean
+user:
+user-clean:
+	rm -rf $(USER_BUILD)
 
 USER_PROGRAM_DIRS ?= $(filter-out servers/runtime, \
                        $(patsubst %/main.c,%,$(wildcard servers/*/main.c)))
 $(foreach d,$(USER_PROGRAM_DIRS),$(eval $(call user_program,$(d))))
 
-.PHONY: user user-clean
-user: $(USER_PROGRAMS)
-user-clean:
-	rm -rf $(USER_BUILD)
-
--include $(USER_OBJS:.o=.d)
+-include $(USER_RUNTIME_OBJS:.o=.d)

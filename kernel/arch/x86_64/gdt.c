@@ -118,6 +118,11 @@ void tss_set_rsp0(uint64_t rsp0)
     tss.rsp[0] = rsp0;
 }
 
+struct unaligned_u64 *tss_rsp0_slot(void)
+{
+    return (struct unaligned_u64 *)((char *)&tss + __builtin_offsetof(struct tss, rsp));
+}
+
 bool cpu_has_nx, cpu_has_x2apic, cpu_has_smep, cpu_has_smap, cpu_has_1g_pages;
 
 /* Reads the CPUID feature bits the kernel relies on and turns on SMEP and

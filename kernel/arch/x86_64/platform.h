@@ -14,6 +14,7 @@ void debugcon_init(void);
 /* CPU tables (gdt.c, idt.c). */
 void cpu_tables_init(void);
 void tss_set_rsp0(uint64_t rsp0);
+struct unaligned_u64 *tss_rsp0_slot(void);
 
 /* User mode (usermode.c): syscall MSRs, GS base, FPU. */
 void usermode_init(void);

@@ -6,6 +6,7 @@
  * or exception. Syscall frames (vector FRAME_SYSCALL) leave by sysretq,
  * others by iretq. Interrupts are off throughout the kernel. */
 #include "percpu.h"
+#include "uapi/syscall_count.h"
 
 #define USER_CS 0x2b
 #define USER_SS 0x23
@@ -24,27 +25,49 @@ syscall_entry:
         pushq   %rcx                    /* user rip */
         pushq   $0                      /* error code */
         pushq   $FRAME_SYSCALL
+        /* Only what the system call reads or answers in is saved: rax and
+         * the argument registers. rbx, rbp, r12-r15 are preserved by the C
+         * code (callee-saved), rcx and r11 are the syscall's to clobber;
+         * their frame slots are left as they are. */
         pushq   %rax
-        pushq   %rbx
-        pushq   %rcx
+        subq    $16, %rsp               /* rbx, rcx */
         pushq   %rdx
         pushq   %rsi
         pushq   %rdi
-        pushq   %rbp
+        subq    $8, %rsp                /* rbp */
         pushq   %r8
         pushq   %r9
         pushq   %r10
-        pushq   %r11
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
+        subq    $40, %rsp               /* r11-r15 */
         movq    %rsp, %rdi
-        xorl    %ebp, %ebp              /* backtraces stop here */
-        call    syscall_dispatch
-        /* fall through: rsp still points at this thread's frame */
+        cmpq    $SYS_COUNT_ASM, %rax
+        jae     3f
+        call    *syscall_table(, %rax, 8)
+1:      cmpl    $0, %gs:CPU_OFF_NEED_RESCHED
+        jne     4f
+2:      addq    $40, %rsp
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        addq    $8, %rsp
+        popq    %rdi
+        popq    %rsi
+        popq    %rdx
+        addq    $16, %rsp
+        popq    %rax
+        /* [rsp] vector, error, rip, cs, rflags, rsp, ss */
+        movq    16(%rsp), %rcx
+        movq    32(%rsp), %r11
+        swapgs
+        movq    40(%rsp), %rsp
+        sysretq
+3:      call    syscall_unknown
+        jmp     1b
+4:      call    schedule
+        jmp     2b
 
-/* Returns to user space from the trap frame at %rsp. */
+/* Returns to user space from a complete trap frame at %rsp (new threads,
+ * and anything that came in through trap_common). */
         .globl return_to_user
 return_to_user:
         cmpq    $FRAME_SYSCALL, 15*8(%rsp)
@@ -113,7 +136,7 @@ switch_context:
         ret
 
 /* A new user thread's first switch_context returns here, with rsp at its
- * trap frame. */
+ * trap frame (fully initialised by thread_create). */
         .globl thread_trampoline
 thread_trampoline:
         jmp     return_to_user

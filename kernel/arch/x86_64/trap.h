@@ -15,7 +15,7 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "entry.S pushes 22 words");
 _Static_assert(__builtin_offsetof(struct trap_frame, vector) == 15 * 8, "entry.S layout");
 
 void trap_dispatch(struct trap_frame *f);
-void syscall_dispatch(struct trap_frame *f);
+void syscall_unknown(struct trap_frame *f);
 
 /* Exception table: a kernel instruction that may fault (probing, and later
  * user copies) is listed with the address to resume at instead. */

@@ -25,6 +25,8 @@ static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r
 void usermode_init(void)
 {
     boot_cpu.self = &boot_cpu;
+    boot_cpu.tss_rsp0 = tss_rsp0_slot();
+    boot_cpu.cr3 = read_cr3();
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -34,15 +36,14 @@ void usermode_init(void)
     wrmsr(MSR_SFMASK, SFMASK_BITS);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     write_cr0((read_cr0() | CR0_MP | CR0_TS) & ~(uint64_t)CR0_EM);
+    boot_cpu.fpu_trap = true;
 }
 
-/* Sets CR0.TS when the next thread's FPU state is not in the registers. */
+/* Sets or clears CR0.TS (the caller tracks it in cpu->fpu_trap). */
 void fpu_set_trap(bool trap)
 {
     uint64_t cr0 = read_cr0();
-    bool set = cr0 & CR0_TS;
-    if (trap != set)
-        write_cr0(trap ? cr0 | CR0_TS : cr0 & ~(uint64_t)CR0_TS);
+    write_cr0(trap ? cr0 | CR0_TS : cr0 & ~(uint64_t)CR0_TS);
 }
 
 static const uint32_t default_mxcsr = 0x1f80;
@@ -54,6 +55,7 @@ void fpu_handle_nm(void)
     struct cpu *cpu = this_cpu();
     struct thread *t = cpu->current;
     __asm__ volatile("clts");
+    cpu->fpu_trap = false;
     if (cpu->fpu_owner == t)
         return;
     if (cpu->fpu_owner)

@@ -1,0 +1,158 @@
+/* IPC benchmark, run by `make bench-ipc` (scripts/bench-ipc) as init's
+ * run=ipcbench. Measures, each as the median of ROUNDS round trips after
+ * WARMUP, every round trip timed on its own with rdtsc:
+ *   null:  the null system call;
+ *   xas:   call + reply-recv between two processes (different address spaces);
+ *   sas:   the same between two threads of this process;
+ *   ntfn:  signal + wait ping-pong between two processes.
+ * Under QEMU -icount shift=0 the TSC counts guest instructions, so the
+ * numbers are instruction counts; otherwise TSC cycles. The cost of the
+ * measuring itself (two back-to-back rdtsc and the loop) is measured the
+ * same way with nothing in between and subtracted.
+ * Role arg 1..2 (spawned by itself): the partner process. */
+#include "runtime.h"
+#include "spawn.h"
+
+#define ROUNDS 10000
+#define WARMUP 1000
+#define BUNDLE_VA 0x0000200000000000ull
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint64_t samples[ROUNDS];
+
+static uint64_t median(void)
+{
+    /* insertion sort is too slow for 10000; use counting on a shell sort */
+    for (unsigned gap = ROUNDS / 2; gap; gap /= 2)
+        for (unsigned i = gap; i < ROUNDS; i++)
+            for (unsigned j = i; j >= gap && samples[j - gap] > samples[j]; j -= gap) {
+                uint64_t t = samples[j];
+                samples[j] = samples[j - gap];
+                samples[j - gap] = t;
+            }
+    return samples[ROUNDS / 2];
+}
+
+static uint64_t overhead;
+
+static uint64_t measure_overhead(void)
+{
+    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        __asm__ volatile("" ::: "memory");
+        uint64_t t1 = rdtsc();
+        if (i >= WARMUP)
+            samples[i - WARMUP] = t1 - t0;
+    }
+    return median();
+}
+
+#define MEASURE(result, body)                                       \
+    do {                                                            \
+        for (int i_ = 0; i_ < WARMUP + ROUNDS; i_++) {              \
+            uint64_t t0_ = rdtsc();                                 \
+            body;                                                   \
+            uint64_t t1_ = rdtsc();                                 \
+            if (i_ >= WARMUP)                                       \
+                samples[i_ - WARMUP] = t1_ - t0_;                   \
+        }                                                           \
+        uint64_t m_ = median();                                     \
+        (result) = m_ > overhead ? m_ - overhead : 0;               \
+    } while (0)
+
+static inline void call_ep(uint64_t ep)
+{
+    sys_call(ep, TAG(0, 1, 0), 1, 0, 0, 0);
+}
+
+static int echo(struct msg *m, void *ctx)
+{
+    (void)ctx;
+    m->tag = TAG(0, 1, 0);
+    return SERVER_REPLY;
+}
+
+/* Partner roles (a separate process). */
+static _Noreturn void partner(uint64_t role)
+{
+    if (role == 1)
+        server_loop(3, echo, NULL);
+    /* role 2: notification ping-pong: wait on slot 3, signal slot 4 */
+    for (;;) {
+        sys_wait(3, 0);
+        sys_signal(4, 1);
+    }
+}
+
+static uint8_t thread_stack[16384] __attribute__((aligned(16)));
+static struct ipc_buffer thread_ipcbuf __attribute__((aligned(4096)));
+
+static void same_space_server(void)
+{
+    sys_set_ipc_buffer((uint64_t)&thread_ipcbuf);
+    server_loop(10, echo, NULL);
+}
+
+/* The second thread's entry: aligns its stack like a call would. */
+__asm__(".text\n.globl sas_thread_entry\nsas_thread_entry:\n"
+        "  andq $-16, %rsp\n  call same_space_server\n  ud2\n");
+void sas_thread_entry(void);
+void same_space_server(void) __attribute__((used));
+
+int main(uint64_t arg)
+{
+    if (arg == 1 || arg == 2)
+        partner(arg);
+    uint64_t size = arg & 0xffffffffffffull, off = arg >> 48;
+    if (sys_map(4, RT_SLOT_SELF_PROCESS, BUNDLE_VA, CAP_R_READ).ret < 0)
+        rt_panic("ipcbench: cannot map the bundle");
+    const void *bundle = (const void *)(BUNDLE_VA + off);
+
+    overhead = measure_overhead();
+    uint64_t null_cost, xas, sas, ntfn;
+    MEASURE(null_cost, sys_null());
+
+    /* xas: an echo server in another process, on endpoint slot 10. */
+    sys_create(CAP_ENDPOINT, 10, 0);
+    struct spawn_caps srv_caps[] = { { 10, 3, CAP_R_READ } };
+    struct spawn_args a = { .bundle = bundle, .bundle_size = size, .name = "ipcbench", .quota = 1 << 20,
+                            .priority = 50, .arg = 1, .caps = srv_caps, .ncaps = 1 };
+    struct spawned s1;
+    if (spawn(&a, &s1) < 0)
+        rt_panic("ipcbench: cannot start the partner process");
+    MEASURE(xas, call_ep(10));
+
+    /* sas: the same server as a second thread of this process, endpoint 11. */
+    sys_create(CAP_ENDPOINT, 11, 0);
+    sys_cap_delete(10);
+    sys_cap_copy(11, 10, CAP_R_ALL, 0);     /* the thread serves slot 10 too */
+    if (sys_thread_create(RT_SLOT_SELF_PROCESS, 12, (uint64_t)sas_thread_entry,
+                          (uint64_t)(thread_stack + sizeof thread_stack), 0, 50).ret < 0 ||
+        sys_thread_ctl(12, SYS_THREAD_START, 0).ret < 0)
+        rt_panic("ipcbench: cannot start the second thread");
+    MEASURE(sas, call_ep(11));
+
+    /* ntfn: ping on 13 (partner waits), pong on 14 (we wait). */
+    sys_create(CAP_NOTIFICATION, 13, 0);
+    sys_create(CAP_NOTIFICATION, 14, 0);
+    struct spawn_caps n_caps[] = { { 13, 3, CAP_R_READ }, { 14, 4, CAP_R_WRITE } };
+    a.arg = 2;
+    a.caps = n_caps;
+    a.ncaps = 2;
+    struct spawned s2;
+    if (spawn(&a, &s2) < 0)
+        rt_panic("ipcbench: cannot start the notification partner");
+    MEASURE(ntfn, (sys_signal(13, 1), sys_wait(14, 0)));
+
+    printf("bench: overhead=%llu null=%llu xas_call_reply=%llu sas_call_reply=%llu notify=%llu rounds=%d",
+           (unsigned long long)overhead, (unsigned long long)null_cost, (unsigned long long)xas,
+           (unsigned long long)sas, (unsigned long long)ntfn, ROUNDS);
+    sys_poweroff(3, 0);
+    return 0;
+}
