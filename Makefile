@@ -38,7 +38,7 @@ KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel defconfig menuconfig olddefconfig setup run test unit-test boot-test \
-        bench-boot clean distclean
+        bench-boot bench-ipc clean distclean
 
 all: kernel $(BUNDLE)
 kernel: $(BUILD)/kernel.elf
@@ -138,6 +138,10 @@ boot-test: setup
 test: setup
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/unit-tests
 	$(Q)tests/run-all
+
+bench-ipc: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench-ipc
 
 bench-boot: setup
 	$(Q)$(MAKE) --no-print-directory all
