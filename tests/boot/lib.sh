@@ -13,22 +13,53 @@ accel_note() {
 fail_reason=""
 check_fail() { fail_reason+="    - $1"$'\n'; }
 
+# Runs the VM until its log matches $until (then stops it: STATUS=matched),
+# or until it exits or the time limit passes.
+run_until() {
+    local limit=$1; shift
+    "$@" </dev/null >"$LOG" 2>&1 &
+    local pid=$! waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+        if grep -qE -- "$until" "$LOG"; then
+            pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            STATUS=matched
+            return
+        fi
+        sleep 0.2
+        waited=$((waited + 1))
+        if [ "$waited" -ge $((limit * 5)) ]; then
+            pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            STATUS=124
+            return
+        fi
+    done
+    wait "$pid"
+    STATUS=$?
+}
+
 # boot_case NAME TIMEOUT RUN-QEMU-ARGS... -- CHECK [ARGS]...
+# RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen) and --until REGEX (stop
+# the VM once its log matches; the status is then "matched").
 boot_case() {
     local name=$1 limit=$2; shift 2
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return; fi
-    local args=() dom0_mem=""
+    local args=() dom0_mem="" until=""
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         if [ "$1" = --dom0-mem ]; then dom0_mem=$2; shift 2; continue; fi
+        if [ "$1" = --until ]; then until=$2; shift 2; continue; fi
         args+=("$1"); shift
     done
     shift
     LOG=$LOGDIR/$name.log XENLOG=$LOGDIR/$name.xen.log
     rm -f "$XENLOG"
     local start=$SECONDS
-    DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
-        scripts/run-qemu "${args[@]}" </dev/null >"$LOG" 2>&1
-    STATUS=$?
+    if [ -n "$until" ]; then
+        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}"
+    else
+        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
+            scripts/run-qemu "${args[@]}" </dev/null >"$LOG" 2>&1
+        STATUS=$?
+    fi
     fail_reason=""
     [ "$STATUS" = 124 ] && check_fail "timed out after ${limit}s"
     while [ $# -gt 0 ]; do
