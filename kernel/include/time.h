@@ -5,6 +5,7 @@
 #define TIME_H
 
 #include <stdint.h>
+#include "pvclock.h"
 
 #define TIME_UNKNOWN UINT64_MAX
 
@@ -27,20 +28,6 @@ uint64_t time_entry_tsc(void);
 
 /* Busy-waits for ns nanoseconds (TSC based; needs time_init). */
 void time_delay_ns(uint64_t ns);
-
-/* Pvclock ABI shared by KVM (MSR_KVM_SYSTEM_TIME_NEW) and Xen
- * (shared_info vcpu_time_info): ns = system_time + scale(tsc - tsc_timestamp). */
-struct pvclock_time_info {
-    volatile uint32_t version;
-    uint32_t pad0;
-    uint64_t tsc_timestamp;
-    uint64_t system_time;
-    uint32_t tsc_to_system_mul;
-    int8_t tsc_shift;
-    uint8_t flags;
-    uint8_t pad[2];
-};
-_Static_assert(sizeof(struct pvclock_time_info) == 32, "pvclock ABI is 32 bytes");
 
 /* TSC rate in kHz implied by a pvclock's multiplier and shift. */
 uint64_t pvclock_tsc_khz(const struct pvclock_time_info *p);

@@ -9,6 +9,7 @@
  * higher half. kernel/core/memory.c replaces these tables with the final ones.
  */
 #include "layout.h"
+#include "pvh.h"
 
 #define CR0_PE  (1 << 0)
 #define CR0_WP  (1 << 16)
@@ -27,7 +28,7 @@
         .balign 4
         .long 4                 /* namesz: "Xen\0" */
         .long 8                 /* descsz */
-        .long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+        .long PVH_ELFNOTE_PHYS32_ENTRY
         .asciz "Xen"
         .balign 4
         .quad pvh_start32

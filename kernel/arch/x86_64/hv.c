@@ -5,6 +5,8 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "platform.h"
+#include "cpuid.h"
+#include "kvm.h"
 
 struct hv_info hv;
 
@@ -12,10 +14,10 @@ static const struct {
     const char *sig;
     enum hv_kind kind;
 } known[] = {
-    { "XenVMMXenVMM", HV_XEN },
-    { "KVMKVMKVM\0\0\0", HV_KVM },
-    { "TCGTCGTCGTCG", HV_TCG },
-    { "Microsoft Hv", HV_HYPERV },
+    { HV_SIGNATURE_XEN, HV_XEN },
+    { KVM_CPUID_SIGNATURE, HV_KVM },
+    { HV_SIGNATURE_TCG, HV_TCG },
+    { HV_SIGNATURE_HYPERV, HV_HYPERV },
 };
 
 const char *hv_name(enum hv_kind kind)
@@ -33,11 +35,11 @@ const char *hv_name(enum hv_kind kind)
 void hv_detect(void)
 {
     hv = (struct hv_info){ .kind = HV_NONE };
-    if (!(cpuid(1, 0).ecx & (1u << 31)))
+    if (!(cpuid(1, 0).ecx & CPUID_HYPERVISOR_PRESENT))
         return;     /* no hypervisor-present bit */
     hv.kind = HV_OTHER;
     bool found = false;
-    for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
+    for (uint32_t base = CPUID_HV_BASE_FIRST; base <= CPUID_HV_BASE_LAST; base += CPUID_HV_BASE_STEP) {
         struct cpuid_regs r = cpuid(base, 0);
         char sig[13];
         memcpy(sig, &r.ebx, 4);
@@ -58,7 +60,7 @@ void hv_detect(void)
                 found = true;
             }
         }
-        if (!found && base == 0x40000000) {
+        if (!found && base == CPUID_HV_BASE_FIRST) {
             hv.base = base;
             hv.max_leaf = r.eax;
             memcpy(hv.signature, sig, 13);

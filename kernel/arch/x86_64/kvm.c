@@ -4,9 +4,8 @@
 #include "layout.h"
 #include "platform.h"
 #include "time.h"
+#include "kvm.h"
 
-#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
-#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 
 static struct pvclock_time_info kvmclock __attribute__((aligned(64)));
 
@@ -16,7 +15,7 @@ struct pvclock_time_info *kvmclock_init(void)
 {
     if (hv.kind != HV_KVM || hv.max_leaf < hv.base + 1)
         return NULL;
-    if (!(cpuid(hv.base + 1, 0).eax & KVM_FEATURE_CLOCKSOURCE2))
+    if (!(cpuid(hv.base + KVM_CPUID_FEATURES_OFFSET, 0).eax & KVM_FEATURE_CLOCKSOURCE2))
         return NULL;
     wrmsr(MSR_KVM_SYSTEM_TIME_NEW, ((uint64_t)&kvmclock - KERNEL_VIRT_BASE) | 1);
     for (int i = 0; i < 1000000 && kvmclock.tsc_to_system_mul == 0; i++)

@@ -5,7 +5,7 @@
 #include "cpu.h"
 #include "layout.h"
 #include "platform.h"
-#include <xen/sched.h>
+#include "xen.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define SLP_EN (1u << 13)

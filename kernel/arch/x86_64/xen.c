@@ -6,9 +6,7 @@
 #include "layout.h"
 #include "platform.h"
 #include "time.h"
-#include <xen/xen.h>
-#include <xen/memory.h>
-#include <xen/sched.h>
+#include "xen.h"
 
 /* Filled by Xen with one 32-byte call stub per hypercall (xen_page.S). */
 extern char hypercall_page[];
@@ -21,7 +19,7 @@ static long hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
     register uint64_t r8 __asm__("r8") = 0;
     __asm__ volatile("call *%[entry]"
                      : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
-                     : [entry] "r"(hypercall_page + nr * 32)
+                     : [entry] "r"(hypercall_page + nr * XEN_HYPERCALL_STUB_SIZE)
                      : "memory", "rcx", "r11");
     return ret;
 }
@@ -34,9 +32,9 @@ static uint64_t kernel_virt_to_phys(const void *p)
 /* Asks Xen to fill the hypercall page (CPUID base + 2 names the MSR). */
 bool xen_init_hypercalls(void)
 {
-    if (hv.kind != HV_XEN || hv.max_leaf < hv.base + 2)
+    if (hv.kind != HV_XEN || hv.max_leaf < hv.base + XEN_CPUID_HYPERCALL_OFFSET)
         return false;
-    struct cpuid_regs r = cpuid(hv.base + 2, 0);
+    struct cpuid_regs r = cpuid(hv.base + XEN_CPUID_HYPERCALL_OFFSET, 0);
     if (r.eax < 1)
         return false;
     wrmsr(r.ebx, kernel_virt_to_phys(hypercall_page));
