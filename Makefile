@@ -21,14 +21,16 @@ SYSINC     := $(BUILD)/sysinc
 
 # --- kernel -----------------------------------------------------------------
 
-KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
-                          kernel/core/*.c kernel/lib/*.c)
+KERNEL_SRCS := $(filter-out kernel/arch/x86_64/asm-offsets.c, \
+                 $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c kernel/core/*.c kernel/lib/*.c))
+ASM_OFFSETS := $(BUILD)/include/generated/asm-offsets.h
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 # Freestanding: no libc headers are reachable (-nostdinc); only gcc's own
 # headers and the Xen public headers, through a folder of links in build/.
 KERNEL_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
                    -isystem $(SYSINC) -Ikernel/include -Ikernel/arch/x86_64 -Ihvabi \
+                   -I$(BUILD)/include/generated \
                    -include $(AUTOCONF) -D__XEN_INTERFACE_VERSION__=0x00040d00 -DKERNEL
 KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
                  -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
@@ -56,7 +58,15 @@ $(BUILD)/obj/%.o: %.c $(AUTOCONF) | $(SYSINC)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S $(AUTOCONF) | $(SYSINC)
+# Structure offsets for assembly, from the C definitions (Linux's trick).
+$(ASM_OFFSETS): kernel/arch/x86_64/asm-offsets.c $(AUTOCONF) $(wildcard kernel/include/*.h) | $(SYSINC)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -S $< -o $@.s
+	$(Q)(echo "/* Generated from $<. */"; \
+	     sed -nE 's/.*->([A-Z0-9_]+) \$$?(-?[0-9]+).*/#define \1 \2/p' $@.s) > $@
+	$(Q)rm -f $@.s
+
+$(BUILD)/obj/%.o: %.S $(AUTOCONF) $(ASM_OFFSETS) | $(SYSINC)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KERNEL_CPPFLAGS) -D__ASSEMBLER__ -MMD -MP -c $< -o $@

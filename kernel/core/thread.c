@@ -80,9 +80,12 @@ void thread_suspend(struct thread *t)
 {
     if (t->state == T_DEAD || t->state == T_INACTIVE)
         return;
+    bool blocked = t->state >= T_SEND && t->state <= T_SLEEP;
     ipc_cancel(t);
     if (t->state == T_READY)
         sched_dequeue(t);
+    if (blocked)
+        t->frame->rax = (uint64_t)(long)SYS_EBUSY;     /* the blocking call was interrupted */
     bool self = t == current_thread();
     t->state = T_INACTIVE;
     if (self)

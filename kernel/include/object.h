@@ -52,6 +52,8 @@ struct cap {
 /* A frame object mapped into an address space. The mapping holds a
  * reference on the frame, so a mapped frame lives until it is unmapped
  * (explicitly, or when its process dies). */
+_Static_assert(sizeof(struct cap) == 64, "syscall.S indexes the capability table by shifting");
+
 struct mapping {
     struct frame_obj *frame;
     struct process *proc;
@@ -123,6 +125,8 @@ struct thread {
     uint64_t slice_end;         /* ns; when its time slice ends */
     struct thread *next_in_proc;
     bool fault_pending;         /* sent a fault message; the reply says resume or kill */
+    bool resume_user;           /* blocked by the assembly fast path: no kernel context,
+                                   its whole user state is in *frame (see syscall.S) */
     uint64_t fault_info[4];     /* FAULT_MR_* */
     bool fpu_used;
     uint8_t fpu_state[512] __attribute__((aligned(16)));

@@ -1,0 +1,57 @@
+/* Structure offsets for assembly (syscall.S's IPC fast path). Compiled to
+ * assembly only; the Makefile turns each "->NAME value" marker into a
+ * #define in build/include/generated/asm-offsets.h. */
+#include <stddef.h>
+#include "object.h"
+#include "percpu.h"
+
+#define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" ::"i"(value))
+#define OFFSET(name, type, member) DEFINE(name, __builtin_offsetof(type, member))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+    OFFSET(T_STATE, struct thread, state);
+    OFFSET(T_PROC, struct thread, proc);
+    OFFSET(T_KSTACK, struct thread, kstack);
+    OFFSET(T_SAVED_RSP, struct thread, saved_rsp);
+    OFFSET(T_FRAME, struct thread, frame);
+    OFFSET(T_QNEXT, struct thread, qnext);
+    OFFSET(T_QPREV, struct thread, qprev);
+    OFFSET(T_BLOCKED_ON, struct thread, blocked_on);
+    OFFSET(T_CALLER, struct thread, caller);
+    OFFSET(T_CALLEE, struct thread, callee);
+    OFFSET(T_TIMEOUT_DEADLINE, struct thread, timeout.deadline);
+    OFFSET(T_FAULT_PENDING, struct thread, fault_pending);
+    OFFSET(T_BOUND_NTFN, struct thread, bound_ntfn);
+    OFFSET(T_RESUME_USER, struct thread, resume_user);
+    OFFSET(P_CAPS, struct process, caps);
+    OFFSET(P_PML4, struct process, pml4);
+    OFFSET(C_TYPE, struct cap, type);
+    OFFSET(C_RIGHTS, struct cap, rights);
+    OFFSET(C_BADGE, struct cap, badge);
+    OFFSET(C_OBJ, struct cap, obj);
+    DEFINE(CAP_SIZE_SHIFT, __builtin_ctz(sizeof(struct cap)));
+    OFFSET(EP_SEND_HEAD, struct endpoint, senders.head);
+    OFFSET(EP_RECV_HEAD, struct endpoint, receivers.head);
+    OFFSET(EP_RECV_TAIL, struct endpoint, receivers.tail);
+    OFFSET(EP_DEAD, struct endpoint, dead);
+    OFFSET(CPU_CURRENT, struct cpu, current);
+    OFFSET(CPU_CR3, struct cpu, cr3);
+    OFFSET(CPU_TSS_RSP0, struct cpu, tss_rsp0);
+    OFFSET(CPU_FPU_OWNER, struct cpu, fpu_owner);
+    OFFSET(CPU_FPU_TRAP, struct cpu, fpu_trap);
+    OFFSET(F_RBX, struct trap_frame, rbx);
+    OFFSET(F_RBP, struct trap_frame, rbp);
+    OFFSET(F_R12, struct trap_frame, r12);
+    OFFSET(F_R13, struct trap_frame, r13);
+    OFFSET(F_R14, struct trap_frame, r14);
+    OFFSET(F_R15, struct trap_frame, r15);
+    OFFSET(F_RIP, struct trap_frame, rip);
+    OFFSET(F_RFLAGS, struct trap_frame, rflags);
+    OFFSET(F_RSP, struct trap_frame, rsp);
+    DEFINE(FRAME_SIZE, sizeof(struct trap_frame));
+    DEFINE(TS_RECV, T_RECV);
+    DEFINE(TS_REPLY, T_REPLY);
+    DEFINE(TS_RUNNING, T_RUNNING);
+}
