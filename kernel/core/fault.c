@@ -38,10 +38,15 @@ void user_fault(struct trap_frame *f)
         t->fault_info[FAULT_MR_ADDR] = addr;
         t->fault_info[FAULT_MR_IP] = f->rip;
         t->fault_pending = true;
+        t->fault_resumed = false;
         uint64_t saved_rax = f->rax;
         ipc_send(ep, t->fault_badge, false, true, true);
-        if (!t->fault_pending)
-            return;     /* the handler answered: resume (or we were killed) */
+        if (t->fault_resumed) {
+            t->fault_resumed = false;
+            return;     /* the handler fixed the cause: run the instruction again */
+        }
+        /* Woken without an answer (the handler died, the endpoint went
+         * away): the thread cannot go on; its registers are left as they were. */
         t->fault_pending = false;
         f->rax = saved_rax;
     }

@@ -234,6 +234,7 @@ static struct thread *reply_to_caller(int *err)
             thread_kill(c, "killed by its fault handler");
             return NULL;
         }
+        c->fault_resumed = true;
         return c;       /* resume: the faulting instruction runs again */
     }
     deliver(t, c, 0, true);

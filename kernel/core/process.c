@@ -19,8 +19,8 @@ static uint32_t next_pid = 1;
  * (NULL: the kernel's memory). Returns NULL if parent cannot pay. */
 struct process *process_create(struct quota *parent, uint64_t quota_bytes)
 {
-    if (quota_bytes < PROCESS_COST)
-        return NULL;
+    if (quota_bytes < PROCESS_COST || quota_bytes > UINT64_MAX / 2)
+        return NULL;    /* too small to hold itself, or absurd (no overflow below) */
     if (!quota_charge(parent, quota_bytes + kmem_charge_size(sizeof(struct quota))))
         return NULL;
     struct quota *q = kmem_alloc(sizeof *q);
@@ -90,7 +90,16 @@ void process_thread_died(struct process *p)
 /* The last reference is gone. */
 void process_destroy(struct process *p)
 {
-    BUG_ON(p->live_threads != 0, "live threads hold a reference on their process");
+    if (p->threads) {
+        /* Only threads never started remain: they do not hold their
+         * process. Killing the last one tears the process down;
+         * the temporary reference brings us back here afterwards. */
+        p->obj.refs = 1;
+        while (p->threads)
+            thread_kill(p->threads, NULL);
+        obj_put(&p->obj);
+        return;
+    }
     if (p->caps) {
         /* Never ran a thread: tear down under a temporary reference, whose
          * release brings us back here with the tables gone. */

@@ -58,7 +58,6 @@ struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, 
     for (int i = 0; i < 6; i++)
         *--sp = 0;
     t->saved_rsp = (uint64_t)sp;
-    obj_get(&p->obj);
     quota_get(p->quota);
     p->live_threads++;
     t->next_in_proc = p->threads;
@@ -66,10 +65,16 @@ struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, 
     return t;
 }
 
+/* A started thread keeps its process alive; one never started does not, so a process that holds the only capability to its
+ * own idle thread is not kept alive by it. */
 void thread_start(struct thread *t)
 {
     if (t->state != T_INACTIVE)
         return;
+    if (!t->holds_process_ref) {
+        obj_get(&t->proc->obj);
+        t->holds_process_ref = true;
+    }
     t->state = T_READY;
     sched_enqueue(t);
 }
@@ -146,34 +151,49 @@ void thread_kill(struct thread *t, const char *why)
     obj_get(&t->obj);           /* the process teardown may delete the last cap to t */
     process_thread_died(p);
     t->proc = NULL;
-    obj_put(&p->obj);
+    if (t->holds_process_ref) {
+        t->holds_process_ref = false;
+        obj_put(&p->obj);
+    }
+    bool destroying = t->destroying;
     obj_put(&t->obj);
+    if (destroying)
+        thread_free(t);
     if (self)
         schedule();             /* never comes back: t is dead */
 }
 
 struct thread *thread_stack_to_free;    /* a dead thread's stack still in use */
 
-/* The last reference is gone. A live thread is killed first. The current
- * thread's stack is freed after the next switch. */
-void thread_destroy(struct thread *t)
+/* Frees a dead thread. The current thread's stack is still in use: it is
+ * freed after the next switch (or by the next thread_free). */
+void thread_free(struct thread *t)
 {
-    if (t->state != T_DEAD) {
-        t->obj.refs = 1;
-        thread_kill(t, NULL);
-        if (--t->obj.refs)
-            return;
-    }
     struct quota *q = t->quota;
     quota_release(q, THREAD_COST);
     if (t == current_thread()) {
-        BUG_ON(thread_stack_to_free != NULL, "one deferred stack at a time");
+        thread_reap();      /* an earlier deferred stack we have left since */
+        BUG_ON(thread_stack_to_free != NULL, "one deferred stack: only the current thread's");
         thread_stack_to_free = t;
     } else {
         kpages_free(t->kstack, KSTACK_PAGES);
         kmem_free(t, sizeof *t);
     }
     quota_put(q);
+}
+
+/* The last reference is gone. A live thread is killed first (and freed at
+ * the end of the kill: it may be the current thread, which does not come
+ * back from its own death). */
+void thread_destroy(struct thread *t)
+{
+    if (t->state != T_DEAD) {
+        t->destroying = true;
+        t->obj.refs = 1;    /* balances thread_kill's own get/put */
+        thread_kill(t, NULL);
+        return;
+    }
+    thread_free(t);
 }
 
 /* Called after every switch: frees a dead thread's stack we just left. */

@@ -125,6 +125,9 @@ struct thread {
     uint64_t slice_end;         /* ns; when its time slice ends */
     struct thread *next_in_proc;
     bool fault_pending;         /* sent a fault message; the reply says resume or kill */
+    bool fault_resumed;         /* the fault handler replied "resume" */
+    bool holds_process_ref;     /* started: keeps its process alive */
+    bool destroying;            /* thread_destroy is killing it: free it at the end */
     bool resume_user;           /* blocked by the assembly fast path: no kernel context,
                                    its whole user state is in *frame (see syscall.S) */
     uint64_t fault_info[4];     /* FAULT_MR_* */
@@ -221,6 +224,7 @@ void thread_kill(struct thread *t, const char *why);
 void thread_wake(struct thread *t, long result);
 void process_thread_died(struct process *p);
 void thread_reap(void);
+void thread_free(struct thread *t);
 
 /* --- scheduler (sched.c) --- */
 void sched_init(void);

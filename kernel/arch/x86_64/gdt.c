@@ -106,6 +106,10 @@ void cpu_tables_init(void)
     BUG_ON(vector_stubs_end - vector_stubs_start != 256 * 16, "entry.S stubs are 16 bytes each");
     for (unsigned v = 0; v < 256; v++)
         idt_set(v, (uint64_t)vector_stubs_start + 16 * v, 0);
+    /* int3 and into are instructions user code may execute on purpose:
+     * their gates must allow CPL 3, or they would arrive as #GP. */
+    idt[3].type_attr = 0xee;
+    idt[4].type_attr = 0xee;
     idt[2].ist = IST_NMI;
     idt[8].ist = IST_DOUBLE_FAULT;
     idt[18].ist = IST_MACHINE_CHECK;

@@ -115,7 +115,10 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 
 /* User address space: [USER_BASE, USER_TOP). */
 #define USER_BASE 0x0000000000001000ull
-#define USER_TOP  0x0000800000000000ull
+/* The last page below 2^47 is never user memory: a syscall at its very end
+ * would make sysret return to a non-canonical address, which faults in
+ * kernel mode on Intel CPUs (the CVE-2012-0217 class). */
+#define USER_TOP  0x00007ffffffff000ull
 
 /* Capabilities init starts with (slots). */
 #define INIT_CAP_SELF_PROCESS 1
