@@ -56,6 +56,10 @@ _Noreturn void machine_poweroff(enum poweroff_status status)
     if (hv.kind == HV_XEN)
         xen_shutdown(status == POWEROFF_SUCCESS ? SHUTDOWN_poweroff : SHUTDOWN_crash);
     acpi_s5();
+    /* QEMU acts on the ACPI write a little later: give it time before
+     * concluding that nothing worked. */
+    for (uint64_t start = rdtsc(); rdtsc() - start < 2000000000ull;)
+        cpu_relax();
     kprintf("poweroff: no power-off method worked; halting\n");
     for (;;)
         cpu_halt();
