@@ -122,10 +122,10 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ihvabi -I
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(wildcard kernel/include/*.h tests/unit/*.h)
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $(wildcard kernel/include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $$(pkg-config --cflags --libs check)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $$(pkg-config --cflags --libs check)
 
 # --- running and testing -----------------------------------------------------
 

@@ -10,6 +10,7 @@
  * message, the kernel switches straight to the partner thread: that is the
  * fast path, with no ready-queue traffic. */
 #include "kernel.h"
+#include "msg.h"
 #include "object.h"
 #include "percpu.h"
 #include "time.h"
@@ -97,17 +98,12 @@ static void ipc_timeout(struct ktimer *kt)
     this_cpu()->need_resched = 1;
 }
 
-static bool check_tag(uint64_t tag)
-{
-    return TAG_LEN(tag) <= SYS_MSG_MAX && TAG_CAPS(tag) <= SYS_MSG_CAPS_MAX;
-}
-
 /* send / nbsend / call from the current thread s. Returns an error for the
  * caller's rax, or SYS_OK when the result is already in place. */
 int ipc_send(struct endpoint *ep, uint64_t badge, bool can_grant, bool call, bool block)
 {
     struct thread *s = current_thread();
-    if (unlikely(!s->fault_pending && !check_tag(s->frame->rsi)))
+    if (unlikely(!s->fault_pending && !msg_tag_ok(s->frame->rsi)))
         return SYS_EMSGSIZE;
     if (unlikely(ep->dead))
         return SYS_EDEAD;
@@ -221,7 +217,7 @@ static struct thread *reply_to_caller(int *err)
         *err = SYS_ENOREPLY;
         return NULL;
     }
-    if (unlikely(!check_tag(t->frame->rsi))) {
+    if (unlikely(!msg_tag_ok(t->frame->rsi))) {
         *err = SYS_EMSGSIZE;
         return NULL;
     }

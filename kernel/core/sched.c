@@ -11,66 +11,48 @@
 #include "object.h"
 #include "percpu.h"
 #include "platform.h"
+#include "runqueue.h"
 #include "time.h"
 #include "switch.h"
 
-#define NPRIO 256
 #define SLICE_NS 10000000ull    /* 10 ms */
+#define QLINK offsetof(struct thread, qlink)
+
+_Static_assert(SYS_PRIO_MAX < RQ_NPRIO, "a ready queue per priority");
 
 struct cpu boot_cpu;
-static struct tqueue ready[NPRIO];
-static uint64_t ready_bitmap[NPRIO / 64];
-
+static struct rq_set ready = RQ_SET_INIT(QLINK);
 
 void tq_push(struct tqueue *q, struct thread *t)
 {
-    t->qnext = NULL;
-    t->qprev = q->tail;
-    if (q->tail)
-        q->tail->qnext = t;
-    else
-        q->head = t;
-    q->tail = t;
+    rq_fifo_push(&q->fifo, QLINK, t);
 }
 
 void tq_remove(struct tqueue *q, struct thread *t)
 {
-    if (t->qprev)
-        t->qprev->qnext = t->qnext;
-    else
-        q->head = t->qnext;
-    if (t->qnext)
-        t->qnext->qprev = t->qprev;
-    else
-        q->tail = t->qprev;
-    t->qnext = t->qprev = NULL;
+    rq_fifo_remove(&q->fifo, QLINK, t);
 }
 
+/* ready.count, where syscall.S's fast path reads it (a 32-bit load). */
 unsigned sched_nready;
+_Static_assert(sizeof(sched_nready) == 4, "syscall.S: cmpl $0, sched_nready");
 
 void sched_enqueue(struct thread *t)
 {
-    sched_nready++;
-    tq_push(&ready[t->priority], t);
-    ready_bitmap[t->priority / 64] |= 1ull << (t->priority % 64);
+    rq_enqueue(&ready, t, t->priority);
+    sched_nready = ready.count;
 }
 
 void sched_dequeue(struct thread *t)
 {
-    sched_nready--;
-    struct tqueue *q = &ready[t->priority];
-    tq_remove(q, t);
-    if (!q->head)
-        ready_bitmap[t->priority / 64] &= ~(1ull << (t->priority % 64));
+    rq_remove(&ready, t, t->priority);
+    sched_nready = ready.count;
 }
 
 /* Highest priority with a ready thread, or -1. */
 static int highest_ready(void)
 {
-    for (int w = NPRIO / 64 - 1; w >= 0; w--)
-        if (ready_bitmap[w])
-            return w * 64 + 63 - __builtin_clzll(ready_bitmap[w]);
-    return -1;
+    return rq_highest(&ready);
 }
 
 bool sched_higher_ready(unsigned priority)
@@ -114,7 +96,7 @@ void schedule(void)
     }
     struct thread *next = cpu->idle;
     if (best >= 0) {
-        next = ready[best].head;
+        next = rq_first(&ready, (unsigned)best);
         sched_dequeue(next);
         if (next->slice_end == 0 || time_since_boot_ns() >= next->slice_end)
             next->slice_end = time_since_boot_ns() + SLICE_NS;

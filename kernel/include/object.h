@@ -13,8 +13,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "runqueue.h"
 #include "uapi/abi.h"
+#ifdef KERNEL
 #include "trap.h"
+#else
+struct trap_frame;      /* host unit tests (cap.c): only pointers to it */
+#endif
 
 struct kobj {
     uint32_t type;          /* enum cap_type */
@@ -24,9 +29,16 @@ struct kobj {
 struct process;
 struct thread;
 
-/* A FIFO of threads linked through thread.qnext/qprev. */
+/* A FIFO of threads linked through thread.qnext/qprev: a runqueue.h FIFO
+ * (fifo, for rq_fifo_*) with its element type spelled out (head, tail, for
+ * C and for syscall.S, which reads them by offset). */
 struct tqueue {
-    struct thread *head, *tail;
+    union {
+        struct rq_fifo fifo;
+        struct {
+            struct thread *head, *tail;
+        };
+    };
 };
 
 /* A deadline in the kernel's timer list (kernel/core/ktimer.c). */
@@ -111,7 +123,12 @@ struct thread {
     uint8_t *kstack;            /* KERNEL_STACK_SIZE bytes */
     uint64_t saved_rsp;         /* while switched out */
     struct trap_frame *frame;   /* user registers, top of kstack */
-    struct thread *qnext, *qprev;
+    union {                     /* link in a ready queue or an endpoint's tqueue */
+        struct rq_link qlink;   /* for runqueue.h */
+        struct {
+            struct thread *qnext, *qprev;   /* the same, typed (read by syscall.S) */
+        };
+    };
     void *blocked_on;           /* endpoint (T_SEND/T_RECV) or notification (T_NTFN) */
     uint64_t send_badge;        /* T_SEND: badge of the cap used */
     struct thread *caller;      /* the thread this one owes a reply */
@@ -134,6 +151,9 @@ struct thread {
     bool fpu_used;
     uint8_t fpu_state[512] __attribute__((aligned(16)));
 };
+_Static_assert(offsetof(struct thread, qnext) == offsetof(struct thread, qlink.next) &&
+               offsetof(struct thread, qprev) == offsetof(struct thread, qlink.prev),
+               "the typed queue links overlay the runqueue.h ones");
 
 struct endpoint {
     struct kobj obj;

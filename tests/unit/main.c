@@ -9,6 +9,7 @@ int main(void)
     Suite *(*const suites[])(void) = {
         fmt_suite, cmdline_suite, frames_suite, pagetable_suite,
         memmap_suite, bootinfo_suite, acpi_suite, elf_suite, cpio_suite,
+        runqueue_suite, cap_suite, msg_suite,
     };
     SRunner *runner = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

@@ -4,6 +4,22 @@
 #define SUITES_H
 
 #include <check.h>
+#include <stdint.h>
+
+/* For checks in hot loops: ck_assert records every check that passes
+ * (thousands of times slower); these only report failures. */
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            ck_abort_msg("Assertion '%s' failed", #cond);                      \
+    } while (0)
+#define CHECK_EQ(a, b)                                                         \
+    do {                                                                       \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                       \
+        if (a_ != b_)                                                          \
+            ck_abort_msg("Assertion '%s == %s' failed: %#llx != %#llx", #a, #b, \
+                         (unsigned long long)a_, (unsigned long long)b_);      \
+    } while (0)
 
 Suite *fmt_suite(void);
 Suite *cmdline_suite(void);
@@ -14,5 +30,8 @@ Suite *bootinfo_suite(void);
 Suite *acpi_suite(void);
 Suite *elf_suite(void);
 Suite *cpio_suite(void);
+Suite *runqueue_suite(void);
+Suite *cap_suite(void);
+Suite *msg_suite(void);
 
 #endif
