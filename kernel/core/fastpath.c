@@ -11,18 +11,14 @@
 #include "object.h"
 #include "percpu.h"
 #include "switch.h"
-
-static inline bool short_tag(uint64_t tag)
-{
-    return (tag & 0xffff) <= SYS_MSG_REGS;   /* len <= 4, caps == 0 */
-}
+#include "msg.h"
 
 /* call on the endpoint in slot f->rdi. Returns false to take the slow path. */
 bool fastpath_call(struct trap_frame *f)
 {
     struct thread *s = current_thread();
     uint64_t slot = f->rdi, tag = f->rsi;
-    if (unlikely(slot - 1 >= SYS_CAP_SLOTS - 1 || !short_tag(tag)))
+    if (unlikely(slot - 1 >= SYS_CAP_SLOTS - 1 || !msg_tag_short(tag)))
         return false;
     struct cap *c = &s->proc->caps[slot];
     if (unlikely(c->type != CAP_ENDPOINT || !(c->rights & CAP_R_WRITE)))
@@ -62,7 +58,7 @@ bool fastpath_reply_recv(struct trap_frame *f)
     struct thread *t = current_thread();
     struct thread *c = t->caller;
     uint64_t slot = f->rdi, tag = f->rsi;
-    if (unlikely(!c || slot - 1 >= SYS_CAP_SLOTS - 1 || !short_tag(tag) || c->fault_pending))
+    if (unlikely(!c || slot - 1 >= SYS_CAP_SLOTS - 1 || !msg_tag_short(tag) || c->fault_pending))
         return false;
     struct cap *cap = &t->proc->caps[slot];
     if (unlikely(cap->type != CAP_ENDPOINT || !(cap->rights & CAP_R_READ)))

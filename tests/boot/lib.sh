@@ -17,7 +17,8 @@ check_fail() { fail_reason+="    - $1"$'\n'; }
 # or until it exits or the time limit passes.
 run_until() {
     local limit=$1; shift
-    "$@" </dev/null >"$LOG" 2>&1 &
+    : >"$LOG"       # an old log must not match before the new VM writes
+    "$@" </dev/null >>"$LOG" 2>&1 &
     local pid=$! waited=0
     while kill -0 "$pid" 2>/dev/null; do
         if grep -qE -- "$until" "$LOG"; then
