@@ -1,6 +1,8 @@
 /* Interrupt and exception entry: 256 stubs that push a uniform trap frame
  * (struct trap_frame in trap.h) and call trap_dispatch(frame). */
 
+#include "frame.h"
+
         .section .text
         .altmacro
 /* Vectors 8, 10-14, 17, 21, 29 and 30 come with a CPU-pushed error code;
@@ -31,41 +33,13 @@ trap_common:
         testb   $3, 24(%rsp)            /* from user mode? (cs) */
         jz      1f
         swapgs
-1:      pushq   %rax
-        pushq   %rbx
-        pushq   %rcx
-        pushq   %rdx
-        pushq   %rsi
-        pushq   %rdi
-        pushq   %rbp
-        pushq   %r8
-        pushq   %r9
-        pushq   %r10
-        pushq   %r11
-        pushq   %r12
-        pushq   %r13
-        pushq   %r14
-        pushq   %r15
+1:      PUSH_GPRS
         cld
         movq    %rsp, %rdi
         /* Let backtraces walk from the interrupted frame. */
         movq    6*8(%rsp), %rbp
         call    trap_dispatch
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r11
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rbp
-        popq    %rdi
-        popq    %rsi
-        popq    %rdx
-        popq    %rcx
-        popq    %rbx
-        popq    %rax
+        POP_GPRS
         testb   $3, 24(%rsp)            /* back to user mode? */
         jz      2f
         swapgs

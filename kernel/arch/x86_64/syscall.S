@@ -9,6 +9,7 @@
 #include "uapi/syscall_count.h"
 #include "asm-offsets.h"
 #include "layout.h"
+#include "frame.h"
 
 #define SYS_CALL_NR 5
 #define SYS_REPLY_RECV_NR 7
@@ -92,21 +93,7 @@ syscall_done:
 return_to_user:
         cmpq    $FRAME_SYSCALL, 15*8(%rsp)
         jne     iret_to_user
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r11
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rbp
-        popq    %rdi
-        popq    %rsi
-        popq    %rdx
-        popq    %rcx
-        popq    %rbx
-        popq    %rax
+        POP_GPRS
         /* [rsp] vector, error, rip, cs, rflags, rsp, ss */
         movq    16(%rsp), %rcx          /* checked canonical by the kernel */
         movq    32(%rsp), %r11
@@ -115,21 +102,7 @@ return_to_user:
         sysretq
 
 iret_to_user:
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %r11
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rbp
-        popq    %rdi
-        popq    %rsi
-        popq    %rdx
-        popq    %rcx
-        popq    %rbx
-        popq    %rax
+        POP_GPRS
         addq    $16, %rsp
         swapgs
         iretq
@@ -148,12 +121,7 @@ iret_to_user:
  */
 fast_call:
         subq    $F_RAX, %rsp            /* rsp = frame */
-        movq    %rbx, F_RBX(%rsp)
-        movq    %rbp, F_RBP(%rsp)
-        movq    %r12, F_R12(%rsp)
-        movq    %r13, F_R13(%rsp)
-        movq    %r14, F_R14(%rsp)
-        movq    %r15, F_R15(%rsp)
+        SAVE_CALLEE_SAVED %rsp
         movq    %gs:CPU_CURRENT, %rbx           /* the caller */
         leaq    -1(%rdi), %rax
         cmpq    $(256 - 2), %rax                /* slot in 1..255 */
@@ -202,12 +170,7 @@ fast_call:
 
 fast_reply_recv:
         subq    $F_RAX, %rsp
-        movq    %rbx, F_RBX(%rsp)
-        movq    %rbp, F_RBP(%rsp)
-        movq    %r12, F_R12(%rsp)
-        movq    %r13, F_R13(%rsp)
-        movq    %r14, F_R14(%rsp)
-        movq    %r15, F_R15(%rsp)
+        SAVE_CALLEE_SAVED %rsp
         movq    %gs:CPU_CURRENT, %rbx           /* the server */
         movq    T_CALLER(%rbx), %r13            /* the client owed a reply */
         testq   %r13, %r13
