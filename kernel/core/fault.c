@@ -6,6 +6,7 @@
  * why in the log. The kernel itself never stops for what a process does. */
 #include "kernel.h"
 #include "cpu.h"
+#include "fmt.h"
 #include "object.h"
 #include "percpu.h"
 #include "platform.h"
@@ -51,7 +52,6 @@ void user_fault(struct trap_frame *f)
         f->rax = saved_rax;
     }
     char why[160];
-    extern int fmt_snprintf(char *, size_t, const char *, ...);
     fmt_snprintf(why, sizeof why, "%s (error %#llx, address %#llx) at rip %#llx: %s; killed",
                  fault_name(f->vector), (unsigned long long)f->error_code, (unsigned long long)addr,
                  (unsigned long long)f->rip, ep ? "fault handler gone" : "no fault handler");

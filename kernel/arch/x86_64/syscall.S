@@ -11,18 +11,31 @@
 #include "layout.h"
 #include "frame.h"
 
-#define SYS_CALL_NR 5
-#define SYS_REPLY_RECV_NR 7
-#define CAP_ENDPOINT 1
-#define CAP_R_READ 1
-#define CAP_R_WRITE 2
-#define F_RAX 112
-#define F_RDI 72
-#define F_RSI 80
-#define F_RDX 88
-#define F_R8 56
-#define F_R9 48
-#define F_R10 40
+/* Checks both fast paths make; rdi = slot, rsi = tag, rbx = current. On
+ * success r14 = the endpoint capability (with right \right), r12 = the
+ * endpoint. Anything else goes to fast_fallback. */
+.macro FAST_CHECKS right
+        leaq    -1(%rdi), %rax
+        cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* slot in 1..255 */
+        ja      fast_fallback
+        movzwl  %si, %eax
+        cmpl    $SYS_MSG_REGS, %eax             /* at most 4 words, no caps */
+        ja      fast_fallback
+        cmpl    $0, sched_nready(%rip)          /* nobody else ready to outrank the partner */
+        jne     fast_fallback
+        cmpq    $0, ktimer_armed(%rip)          /* the timer will preempt */
+        je      fast_fallback
+        movq    T_PROC(%rbx), %rax
+        movq    P_CAPS(%rax), %r14
+        movq    %rdi, %rax
+        shlq    $CAP_SIZE_SHIFT, %rax
+        addq    %rax, %r14
+        cmpb    $CAP_ENDPOINT, C_TYPE(%r14)
+        jne     fast_fallback
+        testb   $\right, C_RIGHTS(%r14)
+        jz      fast_fallback
+        movq    C_OBJ(%r14), %r12
+.endm
 
 #define USER_CS 0x2b
 #define USER_SS 0x23
@@ -116,33 +129,15 @@ iret_to_user:
  * kernel context: its callee-saved registers go into its frame, it is
  * marked resume_user, and its saved kernel rsp points at a return address
  * (fast_resume) so a switch_context to it from C restores it fully.
- * The partner must have blocked the same way (resume_user), so its frame
- * holds its whole state. Entered with rsp = frame + F_RAX.
+ * A partner that blocked the same way is resumed from its frame; one that
+ * blocked in C gets the message in its frame and its kernel context back.
+ * Entered with rsp = frame + F_RAX.
  */
 fast_call:
         subq    $F_RAX, %rsp            /* rsp = frame */
         SAVE_CALLEE_SAVED %rsp
         movq    %gs:CPU_CURRENT, %rbx           /* the caller */
-        leaq    -1(%rdi), %rax
-        cmpq    $(256 - 2), %rax                /* slot in 1..255 */
-        ja      fast_fallback
-        movzwl  %si, %eax
-        cmpl    $4, %eax                        /* at most 4 words, no caps */
-        ja      fast_fallback
-        cmpl    $0, sched_nready(%rip)          /* nobody else ready to outrank the partner */
-        jne     fast_fallback
-        cmpq    $0, ktimer_armed(%rip)          /* the timer will preempt */
-        je      fast_fallback
-        movq    T_PROC(%rbx), %rax
-        movq    P_CAPS(%rax), %r14
-        movq    %rdi, %rax
-        shlq    $CAP_SIZE_SHIFT, %rax
-        addq    %rax, %r14                      /* the endpoint cap */
-        cmpb    $CAP_ENDPOINT, C_TYPE(%r14)
-        jne     fast_fallback
-        testb   $CAP_R_WRITE, C_RIGHTS(%r14)
-        jz      fast_fallback
-        movq    C_OBJ(%r14), %r12               /* the endpoint */
+        FAST_CHECKS CAP_R_WRITE
         movq    EP_RECV_HEAD(%r12), %r13        /* the waiting server */
         testq   %r13, %r13
         jz      fast_fallback
@@ -177,28 +172,9 @@ fast_reply_recv:
         jz      fast_fallback
         cmpb    $0, T_FAULT_PENDING(%r13)
         jne     fast_fallback
-        leaq    -1(%rdi), %rax
-        cmpq    $(256 - 2), %rax
-        ja      fast_fallback
-        movzwl  %si, %eax
-        cmpl    $4, %eax
-        ja      fast_fallback
-        cmpl    $0, sched_nready(%rip)
+        cmpq    $0, T_BOUND_NTFN(%rbx)          /* signals may be pending: C path */
         jne     fast_fallback
-        cmpq    $0, ktimer_armed(%rip)
-        je      fast_fallback
-        cmpq    $0, T_BOUND_NTFN(%rbx)
-        jne     fast_fallback
-        movq    T_PROC(%rbx), %rax
-        movq    P_CAPS(%rax), %r14
-        movq    %rdi, %rax
-        shlq    $CAP_SIZE_SHIFT, %rax
-        addq    %rax, %r14
-        cmpb    $CAP_ENDPOINT, C_TYPE(%r14)
-        jne     fast_fallback
-        testb   $CAP_R_READ, C_RIGHTS(%r14)
-        jz      fast_fallback
-        movq    C_OBJ(%r14), %r12
+        FAST_CHECKS CAP_R_READ
         cmpq    $0, EP_SEND_HEAD(%r12)          /* a request waits: take the C path */
         jne     fast_fallback
         cmpb    $0, EP_DEAD(%r12)
