@@ -528,6 +528,22 @@ static void sys_sleep(struct trap_frame *f)
     sched_block();
 }
 
+/* Kernel checks and counters for tests (placeholder until the checks land). */
+static void sys_kdebug(struct trap_frame *f)
+{
+    if (!arg_cap(f, A0(f), CAP_PLATFORM, CAP_R_WRITE))
+        return;
+    switch (A1(f)) {
+    case SYS_KDEBUG_CHECK: RET(f, 0); return;
+    case SYS_KDEBUG_STATS:
+        A0(f) = 0; A1(f) = 0; A2(f) = frame_allocator.free_frames; A3(f) = 0; A4(f) = 0;
+        RET(f, SYS_OK);
+        return;
+    case SYS_KDEBUG_RESET: RET(f, SYS_OK); return;
+    default: RET(f, SYS_EINVAL);
+    }
+}
+
 typedef void (*syscall_fn)(struct trap_frame *f);
 
 /* Called by syscall.S as syscall_table[rax](frame). */

@@ -110,6 +110,17 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define SYS_IO_OUT2 5
 #define SYS_IO_OUT4 6
 
+/* kdebug operations (need the platform capability with the write right):
+ * the kernel's own checks and counters, for tests and benchmarks. */
+#define SYS_KDEBUG_CHECK  1   /* run the kernel's invariant checks -> number of violations
+                                 (each one logged as a "kcheck:" line) */
+#define SYS_KDEBUG_STATS  2   /* -> 0; rdi = deepest kernel-stack use seen (bytes),
+                                 rsi = longest interrupts-off stretch seen (TSC ticks, 0 when
+                                 the kernel was built without CONFIG_IRQOFF_TRACE),
+                                 rdx = free physical frames, r10 = live threads,
+                                 r8 = live kernel objects */
+#define SYS_KDEBUG_RESET  3   /* -> 0: restart the two high-water marks of STATS */
+
 /* create: arg per type. Frame: number of 4 KiB pages (1..512, contiguous).
  * Process: quota in bytes moved from the caller's. Others: ignored. */
 
