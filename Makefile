@@ -22,15 +22,19 @@ SYSINC     := $(BUILD)/sysinc
 # --- kernel -----------------------------------------------------------------
 
 KERNEL_SRCS := $(filter-out kernel/arch/x86_64/asm-offsets.c, \
-                 $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c kernel/core/*.c kernel/lib/*.c))
+                 $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c kernel/core/*.c \
+                            kernel/object/*.c kernel/lib/*.c))
 ASM_OFFSETS := $(BUILD)/include/generated/asm-offsets.h
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 
 # Freestanding: no libc headers are reachable (-nostdinc); only gcc's own
 # headers and the Xen public headers, through a folder of links in build/.
+# Core code sees the architecture only through kernel/arch/x86_64/include
+# (#include "arch/..."); the architecture's own headers sit beside its
+# sources and are found from there alone.
 KERNEL_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-                   -isystem $(SYSINC) -Ikernel/include -Ikernel/arch/x86_64 -Ihvabi \
-                   -I$(BUILD)/include/generated \
+                   -isystem $(SYSINC) -Ikernel/include -Ikernel/lib/include \
+                   -Ikernel/arch/x86_64/include -Ihvabi -I$(BUILD)/include/generated \
                    -include $(AUTOCONF) -D__XEN_INTERFACE_VERSION__=0x00040d00 -DKERNEL
 KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
                  -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
@@ -59,9 +63,11 @@ $(BUILD)/obj/%.o: %.c $(AUTOCONF) | $(SYSINC)
 	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -c $< -o $@
 
 # Structure offsets for assembly, from the C definitions (Linux's trick).
-$(ASM_OFFSETS): kernel/arch/x86_64/asm-offsets.c $(AUTOCONF) $(wildcard kernel/include/*.h) | $(SYSINC)
+# Its dependency file lists every header the offsets come from, so a change
+# to any of them regenerates it (and every .S rebuilds after it).
+$(ASM_OFFSETS): kernel/arch/x86_64/asm-offsets.c $(AUTOCONF) | $(SYSINC)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -S $< -o $@.s
+	$(Q)$(CC) $(KERNEL_CPPFLAGS) $(KERNEL_CFLAGS) -MT $@ -MF $@.d -S $< -o $@.s
 	$(Q)(echo "/* Generated from $<. */"; \
 	     sed -nE 's/.*->([A-Z0-9_]+) \$$?(-?[0-9]+).*/#define \1 \2/p' $@.s) > $@
 	$(Q)rm -f $@.s
@@ -85,8 +91,11 @@ $(CONFIG):
 	$(Q)mkdir -p $(BUILD)
 	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --defconfig=../configs/defconfig ../Kconfig >/dev/null
 
+# New options in Kconfig take their defaults (no questions asked), then the
+# headers are generated.
 $(AUTOCONF): $(CONFIG) Kconfig
 	$(Q)mkdir -p $(BUILD)/include/config $(BUILD)/include/generated
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig ../Kconfig >/dev/null
 	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --silentoldconfig ../Kconfig
 	$(Q)touch $@
 
@@ -118,14 +127,17 @@ $(BUNDLE): $(USER_PROGRAMS)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_LIBS := $(wildcard kernel/lib/*.c)
-HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ihvabi -Itests/unit \
+HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
+               -Ihvabi -Itests/unit \
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $(wildcard kernel/include/*.h tests/unit/*.h)
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
+                     $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $$(pkg-config --cflags --libs check)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
+	   $$(pkg-config --cflags --libs check)
 
 # --- running and testing -----------------------------------------------------
 
@@ -164,4 +176,4 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(ASM_OFFSETS).d

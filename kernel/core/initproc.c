@@ -8,10 +8,19 @@
 #include "bootinfo.h"
 #include "cpio.h"
 #include "elf.h"
-#include "kmem.h"
 #include "memory.h"
 #include "object.h"
-#include "platform.h"
+#include "arch/io.h"
+#include "arch/irq.h"
+#include "obj/cap.h"
+#include "obj/frame.h"
+#include "obj/ioport.h"
+#include "obj/irq.h"
+#include "obj/platform.h"
+#include "obj/process.h"
+#include "obj/thread.h"
+
+void init_process_start(void);
 
 #define INIT_STACK_TOP   0x00007ffffff00000ull
 #define INIT_STACK_PAGES 16
@@ -20,16 +29,15 @@
 #define KERNEL_RESERVE (2u << 20)   /* kept back from init's quota for the kernel */
 
 
-
-/* Creates frames for [va, va + len) of p, copies file bytes into them and
- * maps them with rights. */
+/* Creates frames for [va_lo, va_hi) of p, copies file bytes into them and
+ * maps them with rights (the mappings keep the frames; no capability). */
 static int load_region(struct process *p, uint64_t va_lo, uint64_t va_hi, const uint8_t *src,
                        uint64_t src_va, uint64_t src_len, unsigned rights)
 {
     for (uint64_t va = va_lo; va < va_hi;) {
         uint64_t npages = (va_hi - va) / PAGE_SIZE;
-        if (npages > 512)
-            npages = 512;
+        if (npages > SYS_FRAME_MAX_PAGES)
+            npages = SYS_FRAME_MAX_PAGES;
         struct frame_obj *f = frame_create(p->quota, npages);
         if (!f)
             return SYS_ENOMEM;
@@ -39,12 +47,10 @@ static int load_region(struct process *p, uint64_t va_lo, uint64_t va_hi, const 
         uint64_t hi = src_va + src_len < end ? src_va + src_len : end;
         if (hi > lo)
             memcpy(dst + (lo - va), src + (lo - src_va), hi - lo);
-        int rc = vm_map(p, f, va, rights);
-        if (rc != SYS_OK) {
-            f->obj.refs = 1;
-            obj_put(&f->obj);
-            return rc;
-        }
+        long rc = vm_map_frame(p, f, va, rights);
+        obj_put(&f->obj);       /* the mapping holds the frame, or nothing does */
+        if (rc != SYS_OK)
+            return (int)rc;
         va = end;
     }
     return SYS_OK;
@@ -80,14 +86,6 @@ static void give(struct process *p, unsigned slot, struct kobj *obj, unsigned ri
     cap_install(c, obj, rights, 0);
 }
 
-static struct kobj *simple_obj(size_t size, unsigned type)
-{
-    struct kobj *o = kmem_alloc(size);
-    if (o)
-        o->type = type;
-    return o;
-}
-
 void init_process_start(void)
 {
     struct boot_info *bi = boot_info_get();
@@ -119,6 +117,7 @@ void init_process_start(void)
     if (!info_frame)
         panic("init: no memory for init's boot information");
     struct init_bootinfo *info = phys_to_virt(info_frame->paddr);
+    /* The mapping holds the page; the creation's reference goes below. */
     uint64_t bundle_base = ALIGN_DOWN(m->paddr, PAGE_SIZE);
     uint64_t bundle_pages = (ALIGN_UP(m->paddr + m->size, PAGE_SIZE) - bundle_base) / PAGE_SIZE;
     *info = (struct init_bootinfo){
@@ -128,11 +127,12 @@ void init_process_start(void)
         .first_free_slot = INIT_CAP_IRQ_BASE + INIT_IRQ_COUNT,
     };
     strlcpy(info->cmdline, kernel_cmdline, sizeof info->cmdline);
-    if (vm_map(p, info_frame, INIT_BOOTINFO_VADDR, CAP_R_READ) != SYS_OK)
+    if (vm_map_frame(p, info_frame, INIT_BOOTINFO_VADDR, CAP_R_READ) != SYS_OK)
         panic("init: cannot map the boot information");
+    obj_put(&info_frame->obj);
 
     struct frame_obj *bundle_frame = frame_borrow(bundle_base, bundle_pages);
-    if (!bundle_frame || vm_map(p, bundle_frame, INIT_BUNDLE_VADDR, CAP_R_READ) != SYS_OK)
+    if (!bundle_frame || vm_map_frame(p, bundle_frame, INIT_BUNDLE_VADDR, CAP_R_READ) != SYS_OK)
         panic("init: cannot map the boot bundle");
 
     struct thread *t = thread_create(p, entry, INIT_STACK_TOP, INIT_BOOTINFO_VADDR, INIT_PRIORITY);
@@ -140,14 +140,11 @@ void init_process_start(void)
         panic("init: cannot create init's thread");
     give(p, INIT_CAP_SELF_PROCESS, &p->obj, CAP_R_ALL);
     give(p, INIT_CAP_SELF_THREAD, &t->obj, CAP_R_ALL);
-    give(p, INIT_CAP_PLATFORM, simple_obj(sizeof(struct platform_obj), CAP_PLATFORM), CAP_R_ALL);
+    give(p, INIT_CAP_PLATFORM, (struct kobj *)platform_create(), CAP_R_ALL);
     give(p, INIT_CAP_BUNDLE, &bundle_frame->obj, CAP_R_READ);
-    struct ioport_obj *io = (struct ioport_obj *)simple_obj(sizeof *io, CAP_IOPORT);
-    if (io)
-        io->count = 0x10000;
-    give(p, INIT_CAP_IOPORT_ALL, &io->obj, CAP_R_ALL);
-    for (unsigned gsi = 0; gsi < INIT_IRQ_COUNT && gsi < ioapic_gsi_count(); gsi++)
-        give(p, INIT_CAP_IRQ_BASE + gsi, &irq_create(gsi)->obj, CAP_R_ALL);
+    give(p, INIT_CAP_IOPORT_ALL, (struct kobj *)ioport_create(0, ARCH_PORT_SPACE), CAP_R_ALL);
+    for (unsigned line = 0; line < INIT_IRQ_COUNT && line < arch_irq_lines(); line++)
+        give(p, INIT_CAP_IRQ_BASE + line, (struct kobj *)irq_create(line), CAP_R_ALL);
     info->quota_bytes = p->quota->limit;
     pr_info("init: started process %u from the boot bundle (%llu KiB program, quota %llu MiB)", p->pid,
             (unsigned long long)(e.size >> 10), (unsigned long long)(quota >> 20));

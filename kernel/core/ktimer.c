@@ -1,79 +1,80 @@
-/* Kernel timers: a list sorted by deadline (thread timeouts, sleeps,
- * notification timers). The local APIC timer runs one-shot, ktimer_armed for the
- * earlier of the first deadline and the running thread's slice end. */
+/* Kernel timers (see ktimer.h): an AVL tree by deadline, so arming and
+ * cancelling are O(log n) and the first deadline is at hand in O(1). */
 #include "kernel.h"
+#include "ktimer.h"
 #include "object.h"
 #include "percpu.h"
-#include "platform.h"
+#include "sched.h"
 #include "time.h"
+#include "arch/irq.h"
+#include "obj/thread.h"
 
-static struct ktimer *timers;
-uint64_t ktimer_armed;      /* deadline the APIC is ktimer_armed for; 0 = none */
+static struct avl_tree timers = AVL_TREE_INIT;
+uint64_t ktimer_hw_deadline;    /* what the hardware timer is armed for; 0 = none */
 
 void ktimer_cancel(struct ktimer *t)
 {
-    if (!t->deadline)
+    if (!t->armed)
         return;
-    for (struct ktimer **pp = &timers; *pp; pp = &(*pp)->next) {
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
-    }
-    t->deadline = 0;
-    t->next = NULL;
+    avl_remove(&timers, &t->node);
+    t->armed = false;
 }
 
-/* Arms t for deadline (ns since boot, > 0), replacing an earlier arming. */
-void ktimer_arm(struct ktimer *t, uint64_t deadline)
+void ktimer_arm(struct ktimer *t, uint64_t deadline, void (*expire)(struct ktimer *t))
 {
     ktimer_cancel(t);
-    t->deadline = deadline ? deadline : 1;
-    struct ktimer **pp = &timers;
-    while (*pp && (*pp)->deadline <= t->deadline)
-        pp = &(*pp)->next;
-    t->next = *pp;
-    *pp = t;
-    ktimer_reprogram();
+    t->node.key = deadline ? deadline : 1;
+    t->expire = expire;
+    t->armed = true;
+    avl_insert(&timers, &t->node);
+    ktimer_reprogram_for(this_cpu()->current);
 }
 
-/* Runs the expire callback of every timer whose deadline has passed. */
-void ktimer_expire_due(void)
+/* Runs the expire callback of timers whose deadline has passed, at most
+ * REAP_BUDGET of them (each O(log n)): however many a process armed for
+ * the same moment, one interrupt does bounded work, and the timer is
+ * re-armed at once for the rest (interrupts are on in between). */
+static void expire_due(void)
 {
     uint64_t now = time_since_boot_ns();
-    while (timers && timers->deadline <= now) {
-        struct ktimer *t = timers;
-        timers = t->next;
-        t->next = NULL;
-        t->deadline = 0;
+    struct avl_node *n;
+    for (unsigned done = 0; done < REAP_BUDGET && (n = avl_first(&timers)) && n->key <= now; done++) {
+        struct ktimer *t = container_of(n, struct ktimer, node);
+        avl_remove(&timers, n);
+        t->armed = false;
         t->expire(t);
     }
 }
 
-/* The timer interrupt: nothing is ktimer_armed any more. */
-void ktimer_fired(void)
+void ktimer_interrupt(void)
 {
-    ktimer_armed = 0;
+    ktimer_hw_deadline = 0;
+    expire_due();
+    sched_tick();
+    ktimer_reprogram_for(this_cpu()->current);
 }
 
-/* Arms the APIC for the next event: first deadline or slice end. An
- * interrupt ktimer_armed earlier than needed is kept (it re-arms when it fires),
- * so switching threads in IPC rarely touches the APIC. */
-void ktimer_reprogram(void)
+/* An interrupt armed earlier than needed is kept (it re-arms when it
+ * fires), so switching threads in IPC rarely touches the timer. */
+void ktimer_reprogram_for(struct thread *cur)
 {
-    struct cpu *cpu = this_cpu();
-    uint64_t next = timers ? timers->deadline : UINT64_MAX;
-    struct thread *cur = cpu->current;
-    if (cur && cur != cpu->idle && cur->slice_end && cur->slice_end < next)
+    struct avl_node *first = avl_first(&timers);
+    uint64_t next = first ? first->key : UINT64_MAX;
+    if (cur && cur != this_cpu()->idle && cur->slice_end && cur->slice_end < next)
         next = cur->slice_end;
     uint64_t now = time_since_boot_ns();
-    if (ktimer_armed && ktimer_armed <= next && ktimer_armed > now)
+    if (ktimer_hw_deadline && ktimer_hw_deadline <= next && ktimer_hw_deadline > now)
         return;
     if (next == UINT64_MAX) {
-        lapic_timer_stop();
-        ktimer_armed = 0;
+        arch_timer_stop();
+        ktimer_hw_deadline = 0;
         return;
     }
-    lapic_timer_oneshot_ns(next > now ? next - now : 1);
-    ktimer_armed = next;
+    arch_timer_oneshot_ns(next > now ? next - now : 1);
+    ktimer_hw_deadline = next;
+}
+
+int ktimer_check(void)
+{
+    return avl_check(&timers);
 }

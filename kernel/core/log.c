@@ -1,7 +1,7 @@
 /* The boot log: leveled, timestamped lines on every console. */
 #include "kernel.h"
 #include "fmt.h"
-#include "cpu.h"
+#include "arch/cpu.h"
 #include "time.h"
 
 int log_level = CONFIG_LOG_LEVEL;
@@ -47,9 +47,9 @@ void vklog(int level, const char *fmt, va_list ap)
         append(&lb, "%s", tags[level]);
     fmt_vformat(line_sink, &lb, fmt, ap);
     lb.buf[lb.len++] = '\n';
-    uint64_t flags = irq_save();
+    uint64_t flags = arch_irq_save();
     console_write(lb.buf, lb.len);
-    irq_restore(flags);
+    arch_irq_restore(flags);
 }
 
 void klog(int level, const char *fmt, ...)
@@ -70,8 +70,8 @@ void kprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    uint64_t flags = irq_save();
+    uint64_t flags = arch_irq_save();
     fmt_vformat(console_sink, NULL, fmt, ap);
-    irq_restore(flags);
+    arch_irq_restore(flags);
     va_end(ap);
 }

@@ -1,18 +1,17 @@
 /* Kernel bugs end here: message, backtrace, power-off with failure. */
 #include "kernel.h"
-#include "cpu.h"
 #include "fmt.h"
-#include "trap.h"
+#include "arch/cpu.h"
 
 _Noreturn void panic(const char *fmt, ...)
 {
-    irq_disable();
+    arch_irq_disable();
     char buf[256];
     va_list ap;
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     kprintf("\nPANIC: %s\n", buf);
-    print_backtrace(read_rbp());
+    arch_backtrace_here();
     machine_poweroff(POWEROFF_FAILURE);
 }

@@ -1,37 +1,22 @@
-/* Scheduler: fixed priorities 0..255 (higher runs first), round robin
- * within a priority on a time slice, an idle thread that halts the CPU.
- *
- * The running thread is not on a ready queue. A bitmap of non-empty
- * queues makes picking the next thread O(1). Context switches change the
- * kernel stack (switch_context), CR3 when the process changes, the TSS
- * stack for interrupts from user mode, and arm lazy FPU switching. */
+/* The scheduler (see sched.h). A bitmap of non-empty ready queues makes
+ * picking the next thread O(1). */
 #include "kernel.h"
-#include "cpu.h"
-#include "memory.h"
+#include "ktimer.h"
 #include "object.h"
 #include "percpu.h"
-#include "platform.h"
 #include "runqueue.h"
+#include "sched.h"
 #include "time.h"
-#include "switch.h"
+#include "arch/cpu.h"
+#include "arch/thread.h"
+#include "obj/thread.h"
 
-#define SLICE_NS 10000000ull    /* 10 ms */
 #define QLINK offsetof(struct thread, qlink)
 
 _Static_assert(SYS_PRIO_MAX < RQ_NPRIO, "a ready queue per priority");
 
 struct cpu boot_cpu;
 static struct rq_set ready = RQ_SET_INIT(QLINK);
-
-void tq_push(struct tqueue *q, struct thread *t)
-{
-    rq_fifo_push(&q->fifo, QLINK, t);
-}
-
-void tq_remove(struct tqueue *q, struct thread *t)
-{
-    rq_fifo_remove(&q->fifo, QLINK, t);
-}
 
 /* ready.count, where syscall.S's fast path reads it (a 32-bit load). */
 unsigned sched_nready;
@@ -49,60 +34,78 @@ void sched_dequeue(struct thread *t)
     sched_nready = ready.count;
 }
 
-/* Highest priority with a ready thread, or -1. */
-static int highest_ready(void)
+bool sched_outranked(unsigned priority)
 {
-    return rq_highest(&ready);
+    return sched_nready && rq_highest(&ready) > (int)priority;
 }
 
-bool sched_higher_ready(unsigned priority)
+void thread_make_ready(struct thread *t)
 {
-    return highest_ready() > (int)priority;
+    t->state = T_READY;
+    sched_enqueue(t);
+    struct cpu *cpu = this_cpu();
+    if (!cpu->current || t->priority > cpu->current->priority)
+        cpu->exit_work |= EXIT_RESCHED;     /* (no current thread: before the scheduler starts) */
 }
 
-/* A direct switch (IPC): next runs on whatever slice it has left; the
- * timer interrupt gives it a fresh one when that is over. */
-void sched_switch_to(struct thread *next)
+void sched_set_priority(struct thread *t, unsigned priority)
 {
-    switch_to(next);
+    if (t->state == T_READY) {
+        sched_dequeue(t);
+        t->priority = (uint8_t)priority;
+        sched_enqueue(t);
+    } else {
+        t->priority = (uint8_t)priority;
+    }
+    struct cpu *cpu = this_cpu();
+    if (cpu->current && sched_outranked(cpu->current->priority))
+        cpu->exit_work |= EXIT_RESCHED;
 }
 
-/* True if a ready thread has a priority above the given one. */
-bool sched_anything_above(unsigned priority)
+/* Makes next the running thread. prev (the current thread) is already in
+ * its new state (queued, blocked, dead). The hardware timer is re-armed
+ * for next's slice if it would fire too late. */
+static void switch_to(struct thread *next)
 {
-    return sched_nready && highest_ready() > (int)priority;
+    struct cpu *cpu = this_cpu();
+    struct thread *prev = cpu->current;
+    next->state = T_RUNNING;
+    if (next == prev)
+        return;
+    ktimer_reprogram_for(next);
+    arch_switch(prev, next);    /* frees a dead prev's stack once off it */
 }
 
-/* Picks what runs next. A running thread keeps the CPU unless a higher
- * priority is ready, or an equal one is and its slice is over. */
 void schedule(void)
 {
     struct cpu *cpu = this_cpu();
+    if (cpu->exit_work & EXIT_REAP)
+        reap_drain();
+    cpu->exit_work &= ~EXIT_RESCHED;
     struct thread *cur = cpu->current;
-    cpu->need_resched = 0;
-    int best = highest_ready();
+    uint64_t now = time_since_boot_ns();
+    int best = rq_highest(&ready);
     if (cur->state == T_RUNNING && cur != cpu->idle) {
-        bool slice_over = time_since_boot_ns() >= cur->slice_end;
+        bool slice_over = now >= cur->slice_end;
         if (best < (int)cur->priority || (best == (int)cur->priority && !slice_over)) {
             if (slice_over)
-                cur->slice_end = time_since_boot_ns() + SLICE_NS;
-            ktimer_reprogram();
+                cur->slice_end = now + SLICE_NS;
+            ktimer_reprogram_for(cur);
             return;
         }
         cur->state = T_READY;
         cur->slice_end = 0;
         sched_enqueue(cur);
-        best = highest_ready();
+        best = rq_highest(&ready);
     }
     struct thread *next = cpu->idle;
     if (best >= 0) {
         next = rq_first(&ready, (unsigned)best);
         sched_dequeue(next);
-        if (next->slice_end == 0 || time_since_boot_ns() >= next->slice_end)
-            next->slice_end = time_since_boot_ns() + SLICE_NS;
+        if (next->slice_end == 0 || now >= next->slice_end)
+            next->slice_end = now + SLICE_NS;
     }
     switch_to(next);
-    ktimer_reprogram();
 }
 
 void sched_block(void)
@@ -110,25 +113,42 @@ void sched_block(void)
     schedule();
 }
 
-void block_and_run(struct thread *next)
+/* The IPC direct switch: next runs on whatever slice it has left (the
+ * timer interrupt gives it a fresh one when that is over). With objects
+ * waiting for the reaper, next is queued instead, so that schedule() reaps
+ * first (reaping may kill next). */
+void sched_handoff(struct thread *next)
 {
-    if (next && !sched_higher_ready(next->priority)) {
-        sched_switch_to(next);
-        return;
-    }
-    if (next) {
+    struct cpu *cpu = this_cpu();
+    if ((cpu->exit_work & EXIT_REAP) || sched_outranked(next->priority)) {
         next->state = T_READY;
         sched_enqueue(next);
+        schedule();
+        return;
     }
-    schedule();
+    switch_to(next);
 }
 
-/* Timer interrupt: the slice of the running thread may be over. */
 void sched_tick(void)
 {
-    struct thread *cur = current_thread();
-    if (cur && cur != this_cpu()->idle && time_since_boot_ns() >= cur->slice_end)
-        this_cpu()->need_resched = 1;
+    struct cpu *cpu = this_cpu();
+    struct thread *cur = cpu->current;
+    if (cur && cur != cpu->idle && time_since_boot_ns() >= cur->slice_end)
+        cpu->exit_work |= EXIT_RESCHED;
+}
+
+/* The last thing the kernel does before returning to user mode when
+ * exit_work is set: reap, then switch if asked (for good, if the current
+ * thread is dead). Work that appears meanwhile is done too. */
+void kernel_exit_work(void)
+{
+    struct cpu *cpu = this_cpu();
+    while (cpu->exit_work) {
+        if (cpu->exit_work & EXIT_REAP)
+            reap_drain();
+        if (cpu->exit_work & EXIT_RESCHED)
+            schedule();
+    }
 }
 
 static struct thread idle_thread;
@@ -138,7 +158,6 @@ static struct thread idle_thread;
 _Noreturn void sched_start(void)
 {
     struct cpu *cpu = &boot_cpu;
-    cpu->self = cpu;
     idle_thread.obj.type = CAP_THREAD;
     idle_thread.obj.refs = 1;
     idle_thread.state = T_RUNNING;
@@ -146,7 +165,7 @@ _Noreturn void sched_start(void)
     cpu->current = &idle_thread;
     for (;;) {
         schedule();
-        cpu_idle();         /* sti; hlt: interrupts wake us and may reschedule */
-        irq_disable();
+        arch_idle();            /* interrupts wake it; they may make threads ready */
+        arch_irq_disable();
     }
 }

@@ -21,6 +21,9 @@
 #ifndef CONFIG_SELFTEST
 #define CONFIG_SELFTEST 0
 #endif
+#ifndef CONFIG_IRQOFF_TRACE
+#define CONFIG_IRQOFF_TRACE 0
+#endif
 #ifndef CONFIG_LOG_LEVEL
 #define CONFIG_LOG_LEVEL 2
 #endif

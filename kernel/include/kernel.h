@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "list.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
@@ -67,7 +68,8 @@ int strncmp(const char *a, const char *b, size_t n);
 size_t strlcpy(char *dst, const char *src, size_t size);
 
 /* --- boot --- */
-void kmain(uint32_t start_info_paddr);
+/* After the architecture's set-up (core/main.c): self-tests, init, scheduler. */
+_Noreturn void kernel_main(void);
 extern char kernel_cmdline[];
 
 #endif

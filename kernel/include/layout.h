@@ -21,6 +21,11 @@
 /* Firmware data outside the direct map (ACPI tables), 4 KiB pages, read-only. */
 #define FIRMWARE_MAP_BASE   ULL(0xffffc00040000000)
 #define FIRMWARE_MAP_SIZE   ULL(0x01000000)
+/* Kernel stacks, each KERNEL_STACK_SIZE with an unmapped guard of the same
+ * size below it (core/kstack.c): KSTACK_AREA_SLOTS slots, PML4 slot 392. */
+#define KSTACK_AREA_BASE    ULL(0xffffc40000000000)
+#define KSTACK_AREA_SLOTS   262144
+#define PML4_INDEX_KSTACKS  392
 /* Largest physical address the direct map covers: 1 TiB (PML4 slots 256-257). */
 #define PHYS_MAP_LIMIT      ULL(0x10000000000)
 

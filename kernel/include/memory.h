@@ -23,6 +23,12 @@ static inline void *phys_to_virt(uint64_t paddr)
     return (void *)(PHYS_MAP_BASE + paddr);
 }
 
+/* Physical address of a direct-map address. */
+static inline uint64_t virt_to_phys(const void *p)
+{
+    return (uint64_t)p - PHYS_MAP_BASE;
+}
+
 /* Physical address of something in the kernel image (text, data, bss). */
 static inline uint64_t kernel_image_phys(const void *p)
 {

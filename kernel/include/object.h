@@ -1,315 +1,116 @@
-/* Kernel objects named by capabilities: processes, threads, endpoints,
- * notifications, frames, interrupt lines, I/O port ranges, the platform.
+/* Kernel objects: what capabilities name (kernel/object/). Each type has
+ * its own header in obj/ and its own file in kernel/object/ with its
+ * creation, operations and destruction; this header holds what they share:
+ * the object header, reference counting, quotas, and the reaper.
  *
- * Lifetime: every object starts with a reference count; each capability
- * naming it holds one reference, and so does every internal pointer that
- * can outlive a system call (a thread's process, a fault endpoint, a bound
- * notification). obj_put() destroys the object when the count reaches 0.
+ * Lifetime: an object is created holding one reference, which the
+ * capability it is installed in takes over. Every capability, every
+ * binding (a mapping, an interrupt line's notification, a thread's fault
+ * endpoint or bound notification, a started thread's process) and every
+ * kernel pointer that outlives a system call holds one more. When the last
+ * reference goes, obj_put() does not destroy the object there and then: it
+ * queues it for the reaper, which destroys objects one bounded step at a
+ * time, with interrupt windows between steps, before the kernel returns to
+ * user mode (or before it switches threads). So destruction never
+ * recurses through the object graph, the kernel stack stays bounded
+ * whatever a process built, and an operation that drops the last
+ * reference to the thread running it still finishes.
  *
- * Concurrency: the kernel runs with interrupts off on one CPU, so no locks;
- * an SMP kernel would add a big kernel lock around syscall_dispatch. */
+ * Concurrency: the kernel runs with interrupts off on one CPU (except in
+ * the reaper's and revocation's interrupt windows, where interrupt handlers
+ * only record work), so there are no locks. */
 #ifndef OBJECT_H
 #define OBJECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include "runqueue.h"
+#include "kmem.h"
+#include "list.h"
 #include "uapi/abi.h"
-#ifdef KERNEL
-#include "trap.h"
-#else
-struct trap_frame;      /* host unit tests (cap.c): only pointers to it */
-#endif
 
 struct kobj {
-    uint32_t type;          /* enum cap_type */
-    uint32_t refs;
-};
-
-struct process;
-struct thread;
-
-/* A FIFO of threads linked through thread.qnext/qprev: a runqueue.h FIFO
- * (fifo, for rq_fifo_*) with its element type spelled out (head, tail, for
- * C and for syscall.S, which reads them by offset). */
-struct tqueue {
-    union {
-        struct rq_fifo fifo;
-        struct {
-            struct thread *head, *tail;
-        };
-    };
-};
-
-/* A deadline in the kernel's timer list (kernel/core/ktimer.c). */
-struct ktimer {
-    uint64_t deadline;          /* ns since boot; 0 = not armed */
-    struct ktimer *next;
-    void (*expire)(struct ktimer *t);
-};
-
-struct cap {
-    uint8_t type;               /* enum cap_type; CAP_NULL = empty slot */
-    uint8_t rights;             /* CAP_R_* */
+    uint8_t type;               /* enum cap_type */
+    bool reaping;               /* on the reaper's list */
     uint16_t reserved;
-    uint32_t slot;              /* own index, for messages */
-    uint64_t badge;
-    struct kobj *obj;
-    struct process *owner;      /* process whose table holds this slot */
-    /* Derivation tree: copies are children of what they were copied from,
-     * so revoke can find and delete them. */
-    struct cap *parent, *first_child, *next_sibling, *prev_sibling;
+    uint32_t refs;              /* capabilities + bindings + kernel pointers */
+    uint32_t ncaps;             /* of which capabilities in slots */
+    uint32_t check_count;       /* kdebug scratch */
+    struct quota *quota;        /* paid for it (NULL: the kernel) */
+    struct kobj *reap_next;     /* link on the reaper's list */
+    struct dlist all;           /* every live object, for the kdebug checks */
 };
 
-/* A frame object mapped into an address space. The mapping holds a
- * reference on the frame, so a mapped frame lives until it is unmapped
- * (explicitly, or when its process dies). */
-_Static_assert(sizeof(struct cap) == 64, "syscall.S indexes the capability table by shifting");
-
-struct mapping {
-    struct frame_obj *frame;
-    struct process *proc;
-    uint64_t vaddr;
-    uint32_t rights;            /* current */
-    uint32_t max_rights;        /* of the frame cap used to map it */
-    struct mapping *next_in_frame, *next_in_proc;
-};
-
-/* Kernel memory a process may use. Objects hold a reference to the quota
- * that paid for them, so it outlives the process until they are gone; then
- * its limit goes back to the parent quota it was carved from. */
+/* Kernel memory a process may use, in bytes. Every page the kernel takes on
+ * a process's behalf (its objects' slab pages, kernel stacks, page tables,
+ * frames, its capability table) is charged to its quota, and so is the
+ * limit of each quota carved out of it. Objects hold a reference to the
+ * quota that paid for them, so it outlives the process until they are
+ * gone; then its limit goes back to the parent quota. */
 struct quota {
     uint32_t refs;
     uint64_t limit;
-    uint64_t used;
+    uint64_t used;              /* page_bytes + child_limits */
+    uint64_t page_bytes;        /* whole pages charged (slab, stacks, tables, frames) */
+    uint64_t child_limits;      /* limits of quotas carved out of this one */
     struct quota *parent;
+    struct kmem_cache cache;    /* slab pages for objects it pays for */
+    struct dlist all;           /* every quota, for kdebug checks */
+    uint64_t check_pages, check_children;   /* kdebug's sums */
 };
 
-struct process {
-    struct kobj obj;
-    uint32_t pid;
-    bool dead;                  /* every thread has exited or been killed */
-    uint64_t pml4;              /* physical address of the top page table */
-    struct cap *caps;           /* SYS_CAP_SLOTS slots */
-    struct quota *quota;
-    struct mapping *mappings;
-    unsigned live_threads;
-    struct endpoint *owned_endpoints;   /* marked dead when the process dies */
-    struct thread *threads;             /* linked through next_in_proc */
-    uint64_t pt_pages;                  /* user page-table pages, charged to quota */
-};
+/* Allocates a zeroed object of size bytes and type, paid for by q (NULL:
+ * the kernel), holding one reference. NULL if q cannot pay (SYS_ENOMEM). */
+void *obj_alloc(struct quota *q, size_t size, unsigned type);
+/* Frees the memory of an object the reaper has finished with. */
+void obj_free(struct kobj *o);
 
-enum thread_state {
-    T_INACTIVE,     /* created, not started, or suspended */
-    T_READY,        /* on a ready queue (or running) */
-    T_RUNNING,
-    T_SEND,         /* blocked sending on an endpoint */
-    T_RECV,         /* blocked receiving on an endpoint */
-    T_REPLY,        /* called, waiting for the reply */
-    T_NTFN,         /* waiting on a notification */
-    T_SLEEP,        /* sleeping until a deadline */
-    T_DEAD,
-};
+static inline void obj_get(struct kobj *o)
+{
+    o->refs++;
+}
 
-struct thread {
-    struct kobj obj;
-    uint32_t tid;
-    uint8_t state;              /* enum thread_state */
-    uint8_t priority;
-    bool send_is_call;          /* T_SEND: a call, not a plain send */
-    bool send_can_grant;        /* T_SEND: the endpoint cap had GRANT */
-    struct process *proc;       /* NULL once dead */
-    struct quota *quota;        /* pays for the thread (its process's) */
-    uint8_t *kstack;            /* KERNEL_STACK_SIZE bytes */
-    uint64_t saved_rsp;         /* while switched out */
-    struct trap_frame *frame;   /* user registers, top of kstack */
-    union {                     /* link in a ready queue or an endpoint's tqueue */
-        struct rq_link qlink;   /* for runqueue.h */
-        struct {
-            struct thread *qnext, *qprev;   /* the same, typed (read by syscall.S) */
-        };
-    };
-    void *blocked_on;           /* endpoint (T_SEND/T_RECV) or notification (T_NTFN) */
-    uint64_t send_badge;        /* T_SEND: badge of the cap used */
-    struct thread *caller;      /* the thread this one owes a reply */
-    struct thread *callee;      /* T_REPLY: who owes this one the reply */
-    struct ipc_buffer *ipcbuf;  /* kernel view of the registered IPC buffer, or NULL */
-    uint64_t ipcbuf_vaddr;
-    struct notification *bound_ntfn;
-    struct endpoint *fault_ep;
-    uint64_t fault_badge;
-    struct ktimer timeout;
-    uint64_t slice_end;         /* ns; when its time slice ends */
-    struct thread *next_in_proc;
-    bool fault_pending;         /* sent a fault message; the reply says resume or kill */
-    bool fault_resumed;         /* the fault handler replied "resume" */
-    bool holds_process_ref;     /* started: keeps its process alive */
-    bool destroying;            /* thread_destroy is killing it: free it at the end */
-    bool resume_user;           /* blocked by the assembly fast path: no kernel context,
-                                   its whole user state is in *frame (see syscall.S) */
-    uint64_t fault_info[4];     /* FAULT_MR_* */
-    bool fpu_used;
-    uint8_t fpu_state[512] __attribute__((aligned(16)));
-};
-_Static_assert(offsetof(struct thread, qnext) == offsetof(struct thread, qlink.next) &&
-               offsetof(struct thread, qprev) == offsetof(struct thread, qlink.prev),
-               "the typed queue links overlay the runqueue.h ones");
-
-struct endpoint {
-    struct kobj obj;
-    struct tqueue senders;
-    struct tqueue receivers;
-    struct quota *charged;
-    struct process *owner;      /* weak: cleared when the owner is destroyed */
-    struct endpoint *next_owned;
-    bool dead;
-};
-
-struct notification {
-    struct kobj obj;
-    struct quota *charged;
-    uint64_t bits;
-    struct thread *waiter;      /* T_NTFN thread, at most one */
-    struct thread *bound;       /* thread that gets signals through recv */
-    struct ktimer timer;
-    uint64_t timer_bits;
-};
-
-struct frame_obj {
-    struct kobj obj;
-    uint64_t paddr;
-    uint64_t npages;
-    bool borrowed;              /* boot memory: never freed */
-    struct quota *charged;      /* who pays for it (NULL: the kernel) */
-    struct mapping *mappings;
-};
-
-struct irq_obj {
-    struct kobj obj;
-    uint32_t gsi;
-    struct notification *ntfn;
-};
-
-struct ioport_obj {
-    struct kobj obj;
-    uint32_t base;
-    uint32_t count;
-};
-
-struct platform_obj {
-    struct kobj obj;
-};
-
-/* --- objects (kernel/core/object.c) --- */
-void obj_get(struct kobj *o);
+/* Drops a reference; the last one queues the object for the reaper. */
 void obj_put(struct kobj *o);
-/* Charges bytes to q (NULL: the kernel, unlimited); false (nothing
- * charged) if over the limit. */
+
+/* A capability in a slot now names o (ncaps counts them), or no longer
+ * does. The last capability going calls the type's hook (a notification
+ * stops its timer, nobody being able to re-arm it). */
+void obj_cap_added(struct kobj *o);
+void obj_cap_removed(struct kobj *o);
+
+/* --- quotas (object.c) --- */
+/* Charges bytes (a multiple of the page size) to q; false (nothing charged)
+ * if over the limit. q NULL charges the kernel, always possible. */
 bool quota_charge(struct quota *q, uint64_t bytes);
 void quota_release(struct quota *q, uint64_t bytes);
 void quota_get(struct quota *q);
 void quota_put(struct quota *q);
-struct endpoint *endpoint_create(struct process *owner);
-struct notification *notification_create(struct process *owner);
-struct frame_obj *frame_create(struct quota *charged, uint64_t npages);
-struct frame_obj *frame_borrow(uint64_t paddr, uint64_t npages);
+/* A new quota of limit bytes carved out of parent (NULL: the kernel),
+ * holding one reference; NULL if parent cannot pay for the limit and the
+ * quota's own structure. */
+struct quota *quota_create(struct quota *parent, uint64_t limit);
 
-/* --- capabilities (kernel/core/cap.c) --- */
-/* Looks up slot in p's table: the cap must have the type (unless type is
- * CAP_NULL) and all the rights. Returns 0 or SYS_ERANGE/ENOCAP/ERIGHTS. */
-int cap_lookup(struct process *p, uint64_t slot, unsigned type, unsigned rights, struct cap **out);
-/* Finds an empty slot at the index given (SYS_ERANGE, SYS_EEXIST). */
-int cap_empty_slot(struct process *p, uint64_t slot, struct cap **out);
-/* Fills the empty dst with a new root capability to obj (takes a reference). */
-void cap_install(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t badge);
-/* Fills the empty dst with a copy of src with rights masked and, if src
- * has no badge, the given badge; dst becomes src's child. */
-void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge);
-void cap_move(struct cap *dst, struct cap *src);
-void cap_delete(struct cap *c);
-unsigned cap_revoke(struct cap *c);
-void cap_table_destroy(struct process *p);
+/* --- the reaper (object.c) --- */
+/* Destroys every queued object, a bounded step at a time with an interrupt
+ * window between steps. Called before returning to user mode and before
+ * switching threads; never from interrupt context. */
+void reap_drain(void);
+/* Queues o for its type's reap step without a reference count change (a
+ * dying process's teardown). The reaper holds a reference meanwhile. */
+void reap_queue(struct kobj *o);
 
-/* --- processes and threads (process.c, thread.c) --- */
-struct process *process_create(struct quota *parent, uint64_t quota);
-void process_destroy(struct process *p);
-void thread_destroy(struct thread *t);
-struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg,
-                             unsigned priority);
-void thread_start(struct thread *t);
-void thread_suspend(struct thread *t);
-/* Ends t: wakes anyone waiting on it with SYS_EDEAD, drops it from queues. */
-void thread_kill(struct thread *t, const char *why);
-/* Makes t runnable again after a blocking operation, with rax = result. */
-void thread_wake(struct thread *t, long result);
-void process_thread_died(struct process *p);
-void thread_reap(void);
-void thread_free(struct thread *t);
+/* What a type's reap step reports (object.c's reap_step). */
+enum { REAP_MORE, REAP_DONE, REAP_FREED };
 
-/* --- scheduler (sched.c) --- */
-void sched_init(void);
-void sched_enqueue(struct thread *t);
-void sched_dequeue(struct thread *t);
-/* Picks the highest-priority ready thread and switches to it; returns when
- * the calling thread runs again. */
-void schedule(void);
-/* Current thread blocks in state (already set up); runs someone else. */
-void sched_block(void);
-/* Switches straight to next (which must not be queued), as IPC does. */
-void sched_switch_to(struct thread *next);
-bool sched_anything_above(unsigned priority);
-bool sched_higher_ready(unsigned priority);
-void sched_tick(void);
-_Noreturn void sched_start(void);
+/* The bound on the work of one reap step and of one revocation step:
+ * pages unmapped, waiters woken, capabilities deleted, page-table entries
+ * visited, between interrupt windows. */
+#define REAP_BUDGET 64
 
-/* --- timers (ktimer.c) --- */
-void ktimer_arm(struct ktimer *t, uint64_t deadline);
-void ktimer_cancel(struct ktimer *t);
-void ktimer_expire_due(void);
-void ktimer_reprogram(void);
-void ktimer_fired(void);
-extern uint64_t ktimer_armed;   /* 0: the APIC timer is not armed */
-
-/* --- IPC (ipc.c, ntfn.c) --- */
-void ipc_cancel(struct thread *t);     /* remove t from whatever it waits on */
-void tq_push(struct tqueue *q, struct thread *t);
-void tq_remove(struct tqueue *q, struct thread *t);
-/* Current thread has blocked (state set); run next (runnable, not queued,
- * may be NULL) now unless a higher priority is ready. */
-void block_and_run(struct thread *next);
-void endpoint_kill(struct endpoint *ep);
-int ipc_send(struct endpoint *ep, uint64_t badge, bool can_grant, bool call, bool block);
-int ipc_recv(struct endpoint *ep, uint64_t deadline);
-int ipc_reply(void);
-int ipc_reply_recv(struct endpoint *ep);
-/* Fast paths (fastpath.c): false means "take the general path". */
-bool fastpath_call(struct trap_frame *f);
-bool fastpath_reply_recv(struct trap_frame *f);
-void ntfn_signal(struct notification *n, uint64_t bits);
-int ntfn_wait(struct notification *n, uint64_t deadline);
-uint64_t ntfn_poll(struct notification *n);
-int ntfn_bind(struct notification *n);
-int ntfn_timer_set(struct notification *n, uint64_t deadline, uint64_t bits);
-void ntfn_destroy(struct notification *n);
-
-/* --- user memory (vm.c) --- */
-int copy_from_user(void *dst, uint64_t user_src, size_t len);
-int vm_map(struct process *p, struct frame_obj *f, uint64_t vaddr, unsigned rights);
-int vm_unmap(struct process *p, uint64_t vaddr);
-int vm_protect(struct process *p, uint64_t vaddr, unsigned rights);
-void *vm_user_page(struct process *p, uint64_t vaddr, bool writable);
-void vm_destroy(struct process *p);
-
-/* --- interrupt lines (irq.c) --- */
-int irq_bind(struct irq_obj *irq, struct notification *n);
-int irq_ack(struct irq_obj *irq);
-struct irq_obj *irq_create(uint32_t gsi);
-void irq_destroy(struct irq_obj *irq);
-
-/* --- faults (fault.c) --- */
-void user_fault(struct trap_frame *f);
-
-/* --- boot (initproc.c) --- */
-void init_process_start(void);
+/* Every quota and every object, for the kdebug checks (core/kdebug.c). */
+extern struct dlist all_quotas, all_objects;
+/* Bytes charged to the kernel itself (quota NULL) since boot. */
+extern uint64_t kernel_charged_bytes;
 
 #endif

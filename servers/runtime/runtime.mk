@@ -19,8 +19,10 @@ USER_LDS     := servers/runtime/user.ld
 
 # Freestanding C: no libc headers (-nostdinc; gcc's own stdint.h, stdarg.h
 # etc. stay reachable), normal x86-64 user code generation (SSE allowed).
+# User programs see the system-call ABI (uapi/) and the pure libraries
+# (kernel/lib/include), never the kernel's own headers.
 USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-                 -Iservers/runtime -Ikernel/include/uapi -Ikernel/include
+                 -Iservers/runtime -Ikernel/include/uapi -Ikernel/lib/include
 USER_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
                -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
                -fno-common -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \

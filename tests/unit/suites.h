@@ -33,5 +33,8 @@ Suite *cpio_suite(void);
 Suite *runqueue_suite(void);
 Suite *cap_suite(void);
 Suite *msg_suite(void);
+Suite *list_suite(void);
+Suite *avl_suite(void);
+Suite *idalloc_suite(void);
 
 #endif

@@ -1,9 +1,14 @@
-/* Structure offsets for assembly (syscall.S's IPC fast path). Compiled to
+/* Structure offsets and constants for assembly (syscall.S). Compiled to
  * assembly only; the Makefile turns each "->NAME value" marker into a
- * #define in build/include/generated/asm-offsets.h. */
+ * #define in build/include/generated/asm-offsets.h, rebuilt whenever a
+ * header this file includes changes. */
 #include <stddef.h>
 #include "object.h"
 #include "percpu.h"
+#include "obj/cap.h"
+#include "obj/endpoint.h"
+#include "obj/process.h"
+#include "obj/thread.h"
 
 #define DEFINE(name, value) __asm__ volatile("\n.ascii \"->" #name " %c0\"" ::"i"(value))
 #define OFFSET(name, type, member) DEFINE(name, __builtin_offsetof(type, member))
@@ -14,19 +19,20 @@ void asm_offsets(void)
     OFFSET(T_STATE, struct thread, state);
     OFFSET(T_PROC, struct thread, proc);
     OFFSET(T_KSTACK, struct thread, kstack);
-    OFFSET(T_SAVED_RSP, struct thread, saved_rsp);
-    OFFSET(T_FRAME, struct thread, frame);
+    OFFSET(T_SAVED_SP, struct thread, arch.saved_sp);
+    OFFSET(T_RESUME_USER, struct thread, arch.resume_user);
+    OFFSET(T_FPU_USED, struct thread, arch.fpu_used);
     OFFSET(T_QNEXT, struct thread, qnext);
     OFFSET(T_QPREV, struct thread, qprev);
     OFFSET(T_BLOCKED_ON, struct thread, blocked_on);
     OFFSET(T_CALLER, struct thread, caller);
     OFFSET(T_CALLEE, struct thread, callee);
-    OFFSET(T_TIMEOUT_DEADLINE, struct thread, timeout.deadline);
+    OFFSET(T_TIMEOUT_ARMED, struct thread, timeout.armed);
     OFFSET(T_FAULT_PENDING, struct thread, fault_pending);
     OFFSET(T_BOUND_NTFN, struct thread, bound_ntfn);
-    OFFSET(T_RESUME_USER, struct thread, resume_user);
+    OFFSET(T_CALL_RIGHTS, struct thread, call_rights);
     OFFSET(P_CAPS, struct process, caps);
-    OFFSET(P_PML4, struct process, pml4);
+    OFFSET(P_SPACE, struct process, space);
     OFFSET(C_TYPE, struct cap, type);
     OFFSET(C_RIGHTS, struct cap, rights);
     OFFSET(C_BADGE, struct cap, badge);
@@ -37,10 +43,9 @@ void asm_offsets(void)
     OFFSET(EP_RECV_TAIL, struct endpoint, receivers.tail);
     OFFSET(EP_DEAD, struct endpoint, dead);
     OFFSET(CPU_CURRENT, struct cpu, current);
-    OFFSET(CPU_CR3, struct cpu, cr3);
-    OFFSET(CPU_TSS_RSP0, struct cpu, tss_rsp0);
-    OFFSET(CPU_FPU_OWNER, struct cpu, fpu_owner);
-    OFFSET(CPU_FPU_TRAP, struct cpu, fpu_trap);
+    OFFSET(CPU_EXIT_WORK, struct cpu, exit_work);
+    OFFSET(CPU_CR3, struct cpu, arch.cr3);
+    OFFSET(CPU_TSS_RSP0, struct cpu, arch.tss_rsp0);
     OFFSET(F_RBX, struct trap_frame, rbx);
     OFFSET(F_RBP, struct trap_frame, rbp);
     OFFSET(F_R12, struct trap_frame, r12);

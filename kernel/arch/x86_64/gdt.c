@@ -6,9 +6,7 @@
 #include "layout.h"
 #include "platform.h"
 
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
-#define GDT_TSS   0x30
+#include "segments.h"
 
 enum { IST_NMI = 1, IST_DOUBLE_FAULT = 2, IST_MACHINE_CHECK = 3 };
 

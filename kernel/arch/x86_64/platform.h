@@ -16,14 +16,12 @@ void cpu_tables_init(void);
 void tss_set_rsp0(uint64_t rsp0);
 struct unaligned_u64 *tss_rsp0_slot(void);
 
-/* User mode (usermode.c): syscall MSRs, GS base, FPU. */
+/* User mode (usermode.c): syscall MSRs, GS base, SSE on. */
 void usermode_init(void);
-void fpu_set_trap(bool trap);
-/* #NM from user mode: loads the current thread's FPU state. */
-void fpu_handle_nm(void);
-/* Copies len bytes from user memory; SYS_EFAULT if any byte faults. */
-int user_copy_in(void *dst, uint64_t src, uint64_t len);
-int user_copy_out(uint64_t dst, const void *src, uint64_t len);
+/* FPU state (fpu.c): set up at boot; #NM from user mode is a thread's
+ * first use. */
+void fpu_init(void);
+void fpu_first_use(void);
 void cpu_features_init(void);
 extern bool cpu_has_nx, cpu_has_x2apic, cpu_has_smep, cpu_has_smap, cpu_has_1g_pages;
 

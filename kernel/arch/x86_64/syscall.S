@@ -1,45 +1,17 @@
-/* System-call entry and the two ways back to user space, plus the kernel
- * stack switch between threads.
+/* System-call entry, the IPC fast path, the way back to user space, and
+ * the one thread switch (switch_core) every switch goes through.
  *
- * A thread's user state is a struct trap_frame (trap.h) at the top of its
- * kernel stack, the same layout whether it entered by `syscall`, interrupt
- * or exception. Syscall frames (vector FRAME_SYSCALL) leave by sysretq,
- * others by iretq. Interrupts are off throughout the kernel. */
-#include "percpu.h"
+ * A thread's user state is a struct trap_frame (arch/regs.h) at the top of
+ * its kernel stack, the same layout whether it entered by `syscall`,
+ * interrupt or exception. Syscall frames (vector FRAME_SYSCALL) leave by
+ * sysretq, others by iretq. Interrupts are off throughout the kernel. */
+#include "config.h"
+#include "arch/percpu.h"
 #include "uapi/syscall_count.h"
 #include "asm-offsets.h"
 #include "layout.h"
 #include "frame.h"
-
-/* Checks both fast paths make; rdi = slot, rsi = tag, rbx = current. On
- * success r14 = the endpoint capability (with right \right), r12 = the
- * endpoint. Anything else goes to fast_fallback. */
-.macro FAST_CHECKS right
-        leaq    -1(%rdi), %rax
-        cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* slot in 1..255 */
-        ja      fast_fallback
-        movzwl  %si, %eax
-        cmpl    $SYS_MSG_REGS, %eax             /* at most 4 words, no caps */
-        ja      fast_fallback
-        cmpl    $0, sched_nready(%rip)          /* nobody else ready to outrank the partner */
-        jne     fast_fallback
-        cmpq    $0, ktimer_armed(%rip)          /* the timer will preempt */
-        je      fast_fallback
-        movq    T_PROC(%rbx), %rax
-        movq    P_CAPS(%rax), %r14
-        movq    %rdi, %rax
-        shlq    $CAP_SIZE_SHIFT, %rax
-        addq    %rax, %r14
-        cmpb    $CAP_ENDPOINT, C_TYPE(%r14)
-        jne     fast_fallback
-        testb   $\right, C_RIGHTS(%r14)
-        jz      fast_fallback
-        movq    C_OBJ(%r14), %r12
-.endm
-
-#define USER_CS 0x2b
-#define USER_SS 0x23
-#define FRAME_SYSCALL 0x100
+#include "segments.h"
 
         .text
         .globl syscall_entry
@@ -55,10 +27,12 @@ syscall_entry:
         pushq   $0                      /* error code */
         pushq   $FRAME_SYSCALL
         pushq   %rax
+#if !CONFIG_IRQOFF_TRACE
         cmpl    $SYS_CALL_NR, %eax
         je      fast_call
         cmpl    $SYS_REPLY_RECV_NR, %eax
         je      fast_reply_recv
+#endif
         /* Only what the system call reads or answers in is saved: rax and
          * the argument registers. rbx, rbp, r12-r15 are preserved by the C
          * code (callee-saved), rcx and r11 are the syscall's to clobber;
@@ -73,11 +47,20 @@ syscall_entry:
         pushq   %r10
         subq    $40, %rsp               /* r11-r15 */
         movq    %rsp, %rdi
+syscall_dispatch:
         cmpq    $SYS_COUNT_ASM, %rax
         jae     3f
+#if CONFIG_IRQOFF_TRACE
+        movq    %rax, %rsi
+        call    syscall_traced          /* syscall_table[rsi](rdi), timed */
+#else
         call    *syscall_table(, %rax, 8)
-syscall_done:
-1:      cmpl    $0, %gs:CPU_OFF_NEED_RESCHED
+#endif
+syscall_done:                           /* rax = the result */
+#if CONFIG_IRQOFF_TRACE
+        jmp     4f
+#endif
+        cmpl    $0, %gs:CPU_EXIT_WORK
         jne     4f
 2:      addq    $40, %rsp
         popq    %r10
@@ -87,8 +70,7 @@ syscall_done:
         popq    %rdi
         popq    %rsi
         popq    %rdx
-        addq    $16, %rsp
-        popq    %rax
+        addq    $24, %rsp               /* rbx, rcx, rax: the result is in rax */
         /* [rsp] vector, error, rip, cs, rflags, rsp, ss */
         movq    16(%rsp), %rcx
         movq    32(%rsp), %r11
@@ -96,14 +78,21 @@ syscall_done:
         movq    40(%rsp), %rsp
         sysretq
 3:      call    syscall_unknown
-        jmp     1b
-4:      call    schedule
+        jmp     syscall_done
+        /* Work before returning (reaping, a switch): the result waits in
+         * the frame, where a switch cannot clobber it. */
+4:      movq    %rax, F_RAX(%rsp)
+        call    kernel_exit_c
+        movq    F_RAX(%rsp), %rax
         jmp     2b
 
 /* Returns to user space from a complete trap frame at %rsp (new threads,
- * and anything that came in through trap_common). */
+ * threads resumed after blocking in the fast path). */
         .globl return_to_user
 return_to_user:
+#if CONFIG_IRQOFF_TRACE
+        call    irqoff_end_c
+#endif
         cmpq    $FRAME_SYSCALL, 15*8(%rsp)
         jne     iret_to_user
         POP_GPRS
@@ -120,34 +109,66 @@ iret_to_user:
         swapgs
         iretq
 
+#if !CONFIG_IRQOFF_TRACE
 /*
  * The IPC fast path for call and reply_recv, seL4 style: everything is
- * checked first (any surprise falls back to the C code with a normal
- * frame); after the point of no return the message stays in registers
- * (rsi tag, rdx r10 r8 r9 MR0-3, rdi badge) and the partner's user context
- * is loaded straight from its frame. A thread that blocks here keeps no
- * kernel context: its callee-saved registers go into its frame, it is
- * marked resume_user, and its saved kernel rsp points at a return address
- * (fast_resume) so a switch_context to it from C restores it fully.
- * A partner that blocked the same way is resumed from its frame; one that
- * blocked in C gets the message in its frame and its kernel context back.
+ * checked first (any surprise falls back to the C code in
+ * kernel/object/endpoint.c with a normal frame); after the point of no
+ * return the message stays in registers (rsi tag, rdx r10 r8 r9 MR0-3,
+ * rdi badge) and the partner's user context is loaded straight from its
+ * frame. Each check names the C it stands for. A thread that blocks here
+ * keeps no kernel context: its callee-saved registers go into its frame,
+ * it is marked resume_user, and its saved kernel stack pointer points at a
+ * return address (fast_resume), so a switch to it from C restores it fully
+ * (the C waker clears the argument registers it does not write:
+ * thread_result_frame). A partner that blocked the same way is resumed
+ * from its frame; one that blocked in C gets the message in its frame and
+ * its kernel context back. There is never reaping to do here: exit_work
+ * is empty at every entry (every exit drains it).
  * Entered with rsp = frame + F_RAX.
  */
+
+/* Checks both fast paths make; rdi = slot, rsi = tag, rbx = current. On
+ * success r14 = the endpoint capability (with right \right), r12 = the
+ * endpoint. Anything else goes to fast_fallback. */
+.macro FAST_CHECKS right
+        leaq    -1(%rdi), %rax
+        cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
+        ja      fast_fallback
+        movzwl  %si, %eax
+        cmpl    $SYS_MSG_REGS, %eax             /* msg_tag_short: <= 4 words, no capability */
+        ja      fast_fallback
+        cmpl    $0, sched_nready(%rip)          /* sched_handoff: nothing ready may outrank */
+        jne     fast_fallback                   /*   the partner (nothing ready at all) */
+        cmpq    $0, ktimer_hw_deadline(%rip)    /* the timer is armed: slices are still checked */
+        je      fast_fallback
+        movq    T_PROC(%rbx), %rax
+        movq    P_CAPS(%rax), %r14
+        movq    %rdi, %rax
+        shlq    $CAP_SIZE_SHIFT, %rax
+        addq    %rax, %r14
+        cmpb    $CAP_ENDPOINT, C_TYPE(%r14)     /* cap_lookup: type */
+        jne     fast_fallback
+        testb   $\right, C_RIGHTS(%r14)         /* cap_lookup: rights */
+        jz      fast_fallback
+        movq    C_OBJ(%r14), %r12
+.endm
+
 fast_call:
         subq    $F_RAX, %rsp            /* rsp = frame */
         SAVE_CALLEE_SAVED %rsp
         movq    %gs:CPU_CURRENT, %rbx           /* the caller */
         FAST_CHECKS CAP_R_WRITE
-        movq    EP_RECV_HEAD(%r12), %r13        /* the waiting server */
-        testq   %r13, %r13
+        movq    EP_RECV_HEAD(%r12), %r13        /* ipc_send: r = the first waiting receiver */
+        testq   %r13, %r13                      /*   none: the caller blocks (C) */
         jz      fast_fallback
-        cmpb    $0, EP_DEAD(%r12)
+        cmpb    $0, EP_DEAD(%r12)               /* ipc_send: a dead endpoint: SYS_EDEAD */
         jne     fast_fallback
-        cmpq    $0, T_CALLER(%r13)
+        cmpq    $0, T_CALLER(%r13)              /* link_call: an earlier caller is released */
         jne     fast_fallback
-        cmpq    $0, T_TIMEOUT_DEADLINE(%r13)
+        cmpb    $0, T_TIMEOUT_ARMED(%r13)       /* ipc_send: ktimer_cancel(&r->timeout) */
         jne     fast_fallback
-        /* Point of no return. Dequeue the server, link the call. */
+        /* Point of no return. tq_remove(receivers, r) of the head, link_call. */
         movq    T_QNEXT(%r13), %rax
         movq    %rax, EP_RECV_HEAD(%r12)
         testq   %rax, %rax
@@ -158,33 +179,35 @@ fast_call:
 2:      movq    $0, T_QNEXT(%r13)
         movq    $0, T_BLOCKED_ON(%r13)
         movb    $TS_REPLY, T_STATE(%rbx)
+        movb    C_RIGHTS(%r14), %al
+        movb    %al, T_CALL_RIGHTS(%rbx)        /* link_call: the reply may grant if this cap did */
         movq    %r13, T_CALLEE(%rbx)
         movq    %rbx, T_CALLER(%r13)
-        movq    C_BADGE(%r14), %rdi
+        movq    C_BADGE(%r14), %rdi             /* deliver: the caller's badge */
         jmp     fast_block_and_switch
 
 fast_reply_recv:
         subq    $F_RAX, %rsp
         SAVE_CALLEE_SAVED %rsp
         movq    %gs:CPU_CURRENT, %rbx           /* the server */
-        movq    T_CALLER(%rbx), %r13            /* the client owed a reply */
+        movq    T_CALLER(%rbx), %r13            /* reply_to_caller: c (none: SYS_ENOREPLY) */
         testq   %r13, %r13
         jz      fast_fallback
-        cmpb    $0, T_FAULT_PENDING(%r13)
+        cmpb    $0, T_FAULT_PENDING(%r13)       /* reply_to_caller: a fault reply resumes or kills */
         jne     fast_fallback
-        cmpq    $0, T_BOUND_NTFN(%rbx)          /* signals may be pending: C path */
+        cmpq    $0, T_BOUND_NTFN(%rbx)          /* receive: a bound signal may be delivered */
         jne     fast_fallback
         FAST_CHECKS CAP_R_READ
-        cmpq    $0, EP_SEND_HEAD(%r12)          /* a request waits: take the C path */
+        cmpq    $0, EP_SEND_HEAD(%r12)          /* receive: a sender waits: deliver it */
         jne     fast_fallback
-        cmpb    $0, EP_DEAD(%r12)
+        cmpb    $0, EP_DEAD(%r12)               /* ipc_reply_recv: SYS_EDEAD */
         jne     fast_fallback
-        /* Point of no return. Unlink the reply, queue the server. */
+        /* Point of no return. Unlink the reply, queue the server (receive). */
         movq    $0, T_CALLER(%rbx)
         movq    $0, T_CALLEE(%r13)
         movb    $TS_RECV, T_STATE(%rbx)
         movq    %r12, T_BLOCKED_ON(%rbx)
-        movq    $0, T_QNEXT(%rbx)
+        movq    $0, T_QNEXT(%rbx)               /* tq_push(receivers, t) */
         movq    EP_RECV_TAIL(%r12), %rax
         movq    %rax, T_QPREV(%rbx)
         testq   %rax, %rax
@@ -193,37 +216,21 @@ fast_reply_recv:
         jmp     2f
 1:      movq    %rbx, EP_RECV_HEAD(%r12)
 2:      movq    %rbx, EP_RECV_TAIL(%r12)
-        xorl    %edi, %edi                      /* replies carry badge 0 */
+        xorl    %edi, %edi                      /* deliver: replies carry badge 0 */
         /* fall through */
 
 /* rbx = current thread (blocks with no kernel context), r13 = next thread,
  * rsp = current frame; message in rdi rsi rdx r10 r8 r9. */
 fast_block_and_switch:
-        movb    $1, T_RESUME_USER(%rbx)
-        leaq    fast_resume(%rip), %rax
-        movq    %rax, -8(%rsp)
-        leaq    -56(%rsp), %rax                 /* six callee-saved slots + return address */
-        movq    %rax, T_SAVED_RSP(%rbx)
         movb    $TS_RUNNING, T_STATE(%r13)
-        movq    %r13, %gs:CPU_CURRENT
-        movq    T_KSTACK(%r13), %rax
-        addq    $KERNEL_STACK_SIZE, %rax
-        movq    %rax, %gs:CPU_OFF_KERNEL_RSP
-        movq    %gs:CPU_TSS_RSP0, %rcx
-        movq    %rax, (%rcx)
+        call    switch_core                     /* rax = next's kernel stack top */
+        movb    $1, T_RESUME_USER(%rbx)
+        leaq    fast_resume(%rip), %rcx
+        movq    %rcx, -8(%rsp)
+        leaq    -56(%rsp), %rcx                 /* six callee-saved slots + return address */
+        movq    %rcx, T_SAVED_SP(%rbx)
         leaq    -FRAME_SIZE(%rax), %r12         /* next's frame */
-        movq    T_PROC(%r13), %rcx
-        movq    P_PML4(%rcx), %rcx
-        cmpq    %gs:CPU_CR3, %rcx
-        je      3f
-        movq    %rcx, %cr3
-        movq    %rcx, %gs:CPU_CR3
-3:      xorl    %eax, %eax
-        cmpq    %r13, %gs:CPU_FPU_OWNER
-        setne   %al                             /* FPU state elsewhere: trap on use */
-        cmpb    %al, %gs:CPU_FPU_TRAP
-        jne     5f
-4:      cmpb    $0, T_RESUME_USER(%r13)
+        cmpb    $0, T_RESUME_USER(%r13)
         je      6f
         movb    $0, T_RESUME_USER(%r13)
         movq    F_RIP(%r12), %rcx
@@ -238,16 +245,9 @@ fast_block_and_switch:
         movq    F_RSP(%r12), %rsp
         movq    F_R12(%r12), %r12
         sysretq
-5:      movb    %al, %gs:CPU_FPU_TRAP
-        movq    %cr0, %rcx
-        andq    $~8, %rcx
-        shll    $3, %eax                        /* CR0.TS */
-        orq     %rax, %rcx
-        movq    %rcx, %cr0
-        jmp     4b
         /* The partner blocked in C and has a kernel context: put the
-         * message in its frame and resume that context (as switch_context
-         * would); it returns to user space through the C exit. */
+         * message in its frame and resume that context; it returns to user
+         * space through the C exit. */
 6:      movq    $0, F_RAX(%r12)
         movq    %rdi, F_RDI(%r12)
         movq    %rsi, F_RSI(%r12)
@@ -255,7 +255,7 @@ fast_block_and_switch:
         movq    %r10, F_R10(%r12)
         movq    %r8, F_R8(%r12)
         movq    %r9, F_R9(%r12)
-        movq    T_SAVED_RSP(%r13), %rsp
+        movq    T_SAVED_SP(%r13), %rsp
         popq    %r15
         popq    %r14
         popq    %r13
@@ -281,30 +281,81 @@ fast_fallback:
         movq    %r10, F_R10(%rsp)
         movq    F_RAX(%rsp), %rax
         movq    %rsp, %rdi
-        call    *syscall_table(, %rax, 8)
-        jmp     syscall_done
+        jmp     syscall_dispatch
+#endif
 
-/* A thread blocked by the fast path, switched to by switch_context: rsp is
- * its frame (complete: callee-saved saved at block time, the rest written
- * by whoever woke it). */
+/* A thread blocked by the fast path, switched to by arch_switch: rsp is
+ * its frame (complete: callee-saved registers saved at block time, the
+ * rest written by whoever woke it, or cleared). */
 fast_resume:
         movq    %gs:CPU_CURRENT, %rax
         movb    $0, T_RESUME_USER(%rax)
         jmp     return_to_user
 
-/* void switch_context(uint64_t *save_rsp, uint64_t load_rsp): saves the
- * callee-saved registers on this stack, stores rsp, loads the other
- * thread's and returns on its stack. */
-        .globl switch_context
-switch_context:
+/* switch_core: makes r13 (next) the current thread: per-CPU current, its
+ * kernel stack top (also TSS.rsp0) and address space (the idle thread has
+ * neither), and the FPU state (fpu.c: eager, and only when prev or next
+ * uses the FPU). rbx = prev. Returns rax = next's kernel stack top.
+ * Clobbers rcx and r11; keeps every other register, the message in rdi rsi rdx
+ * r10 r8 r9 included. The one thread switch: arch_switch (from C) and the
+ * fast path both call it. */
+switch_core:
+        movq    %r13, %gs:CPU_CURRENT
+        movq    T_KSTACK(%r13), %rax
+        addq    $KERNEL_STACK_SIZE, %rax
+        movq    T_PROC(%r13), %r11
+        testq   %r11, %r11
+        jz      2f
+        movq    %rax, %gs:CPU_OFF_KERNEL_RSP
+        movq    %gs:CPU_TSS_RSP0, %rcx
+        movq    %rax, (%rcx)
+        movq    P_SPACE(%r11), %rcx
+        cmpq    %gs:CPU_CR3, %rcx
+        je      2f
+        movq    %rcx, %cr3
+        movq    %rcx, %gs:CPU_CR3
+2:      movb    T_FPU_USED(%rbx), %cl
+        orb     T_FPU_USED(%r13), %cl
+        jnz     3f
+        ret
+3:      pushq   %rax
+        pushq   %rdi
+        pushq   %rsi
+        pushq   %rdx
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        movq    %rbx, %rdi
+        movq    %r13, %rsi
+        call    fpu_switch
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rdx
+        popq    %rsi
+        popq    %rdi
+        popq    %rax
+        ret
+
+/* void arch_switch(struct thread *prev, struct thread *next): saves the
+ * callee-saved registers on prev's stack, switches (switch_core), and
+ * resumes next on its stack: where it called arch_switch, at fast_resume
+ * (blocked in the fast path) or at thread_trampoline (never ran). A dead
+ * prev's memory is freed once off its stack. */
+        .globl arch_switch
+arch_switch:
         pushq   %rbp
         pushq   %rbx
         pushq   %r12
         pushq   %r13
         pushq   %r14
         pushq   %r15
-        movq    %rsp, (%rdi)
-        movq    %rsi, %rsp
+        movq    %rsp, T_SAVED_SP(%rdi)
+        movq    %rdi, %rbx
+        movq    %rsi, %r13
+        call    switch_core
+        movq    T_SAVED_SP(%r13), %rsp
+        call    thread_free_deferred
         popq    %r15
         popq    %r14
         popq    %r13
@@ -313,8 +364,8 @@ switch_context:
         popq    %rbp
         ret
 
-/* A new user thread's first switch_context returns here, with rsp at its
- * trap frame (fully initialised by thread_create). */
+/* A new user thread's first switch returns here, with rsp at its trap
+ * frame (set up by arch_thread_init). */
         .globl thread_trampoline
 thread_trampoline:
         jmp     return_to_user

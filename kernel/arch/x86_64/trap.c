@@ -4,11 +4,15 @@
  * and the VM is powered off with a failure status. */
 #include "kernel.h"
 #include "cpu.h"
-#include "object.h"
-#include "percpu.h"
+#include "fault.h"
+#include "irqoff.h"
+#include "kstack.h"
 #include "layout.h"
+#include "percpu.h"
 #include "platform.h"
+#include "sched.h"
 #include "trap.h"
+#include "obj/thread.h"
 
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 extern const char _text_start[], _text_end[], _kernel_end[];
@@ -39,11 +43,18 @@ static const struct extable_entry *extable_find(uint64_t rip)
     return NULL;
 }
 
-/* True for addresses a kernel stack frame may live at: inside the kernel
- * image (all kernel stacks are in .bss), 8-byte aligned. */
+/* True for addresses a kernel stack frame may live at, 8-byte aligned:
+ * inside the kernel image (the boot/idle and IST stacks) or a mapped part
+ * of the kernel stack area. */
 static bool frame_pointer_ok(uint64_t rbp)
 {
-    return (rbp & 7) == 0 && rbp >= (uint64_t)_text_start && rbp + 16 <= (uint64_t)_kernel_end;
+    uint32_t slot;
+    if (rbp & 7)
+        return false;
+    if (rbp >= (uint64_t)_text_start && rbp + 16 <= (uint64_t)_kernel_end)
+        return true;
+    return rbp >= KSTACK_AREA_BASE && rbp < KSTACK_AREA_BASE + KSTACK_AREA_SLOTS * 2ull * KERNEL_STACK_SIZE &&
+           !kstack_guard_hit(rbp, &slot) && !kstack_guard_hit(rbp + 15, &slot);
 }
 
 /* Walks the frame-pointer chain from rbp and prints each return address.
@@ -95,6 +106,13 @@ static void describe_page_fault(uint64_t err)
 static _Noreturn void fatal_exception(const struct trap_frame *f)
 {
     const char *name = f->vector < 32 ? exception_names[f->vector] : "interrupt";
+    uint32_t slot;
+    uint64_t cr2 = read_cr2();
+    if ((f->vector == 8 || f->vector == 14) && kstack_guard_hit(cr2, &slot)) {
+        struct thread *t = this_cpu()->current;
+        kprintf("\nFATAL: kernel stack overflow in thread %u (stack slot %u: %#llx is in its guard)\n",
+                t ? t->tid : 0, slot, (unsigned long long)cr2);
+    }
     kprintf("\nFATAL: unexpected %s (vector %llu, error code %#llx) at rip %#llx\n", name,
             (unsigned long long)f->vector, (unsigned long long)f->error_code,
             (unsigned long long)f->rip);
@@ -128,15 +146,44 @@ static bool from_user(const struct trap_frame *f)
     return (f->cs & 3) == 3;
 }
 
+/* Names of exceptions a user thread can cause, for the log. */
+static const char *user_fault_name(uint64_t vector)
+{
+    static const char *const names[32] = {
+        [0] = "divide error", [1] = "debug trap", [3] = "breakpoint", [4] = "overflow",
+        [5] = "bound range", [6] = "invalid opcode", [10] = "invalid TSS",
+        [11] = "segment not present", [12] = "stack fault", [13] = "general protection fault",
+        [14] = "page fault", [16] = "x87 FP error", [17] = "alignment check", [19] = "SIMD FP error",
+        [21] = "control protection",
+    };
+    return vector < 32 && names[vector] ? names[vector] : "exception";
+}
+
+/* Interrupts reach the kernel from user mode, from the idle loop and in
+ * the interrupt windows of long operations; threads are switched only on
+ * the way back to user mode (the exit work), never in the middle of a
+ * kernel operation. */
 void trap_dispatch(struct trap_frame *f)
 {
+    irqoff_begin();
     if (f->vector < 32) {
         bool machine_level = f->vector == 2 || f->vector == 8 || f->vector == 18;
         if (from_user(f) && !machine_level) {
-            user_fault(f);
+            if (f->vector == 7) {
+                fpu_first_use();
+            } else {
+                struct fault_info fi = {
+                    .vector = f->vector, .error = f->error_code,
+                    .address = f->vector == 14 ? read_cr2() : 0, .ip = f->rip,
+                    .name = user_fault_name(f->vector),
+                };
+                user_fault(&fi);
+            }
         } else {
-            if (!from_user(f) && recover_expected_fault(f))
+            if (!from_user(f) && recover_expected_fault(f)) {
+                irqoff_end();
                 return;
+            }
             fatal_exception(f);
         }
     } else if (f->vector != VEC_SPURIOUS) {
@@ -148,9 +195,7 @@ void trap_dispatch(struct trap_frame *f)
             lapic_eoi();
         }
     }
-    /* Interrupts reach the kernel only from user mode or the idle loop,
-     * both safe places to switch threads. */
-    struct cpu *cpu = this_cpu();
-    if (cpu->need_resched && cpu->current)
-        schedule();
+    if (from_user(f) && this_cpu()->exit_work)
+        kernel_exit_work();
+    irqoff_end();
 }

@@ -1,21 +1,13 @@
-/* Trap frame layout shared by entry.S and trap.c. */
+/* Trap dispatch, the exception table and probes (entry.S, trap.c, probe.S).
+ * The frame itself is struct trap_frame in arch/regs.h. */
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
 #include <stdint.h>
 
-struct trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error_code;
-    /* pushed by the CPU */
-    uint64_t rip, cs, rflags, rsp, ss;
-};
-_Static_assert(sizeof(struct trap_frame) == 22 * 8, "entry.S pushes 22 words");
-_Static_assert(__builtin_offsetof(struct trap_frame, vector) == 15 * 8, "entry.S layout");
+#include "arch/regs.h"
 
 void trap_dispatch(struct trap_frame *f);
-void syscall_unknown(struct trap_frame *f);
 
 /* Exception table: a kernel instruction that may fault (probing, and later
  * user copies) is listed with the address to resume at instead. */

@@ -1,10 +1,17 @@
 /* What user mode needs from the CPU: the syscall MSRs, GS bases for
- * swapgs, SSE enabled, lazy FPU switching, and guarded user copies. */
+ * swapgs, SSE enabled (fpu.c switches the state), guarded user copies,
+ * and the C ends of syscall.S (exit work, interrupt windows, tracing). */
 #include "kernel.h"
 #include "cpu.h"
-#include "object.h"
+#include "irqoff.h"
 #include "percpu.h"
 #include "platform.h"
+#include "sched.h"
+#include "segments.h"
+#include "trap.h"
+#include "uaccess.h"
+#include "arch/cpu.h"
+#include "arch/regs.h"
 
 #define MSR_STAR   0xc0000081
 #define MSR_LSTAR  0xc0000082
@@ -12,7 +19,6 @@
 #define EFER_SCE   1u
 #define CR0_MP (1u << 1)
 #define CR0_EM (1u << 2)
-#define CR0_TS (1u << 3)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
 /* Cleared on syscall entry: IF, TF, DF, AC, NT. */
@@ -24,57 +30,22 @@ static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r
 
 void usermode_init(void)
 {
-    boot_cpu.self = &boot_cpu;
-    boot_cpu.tss_rsp0 = tss_rsp0_slot();
-    boot_cpu.cr3 = read_cr3();
+    boot_cpu.arch.self = &boot_cpu;
+    boot_cpu.arch.tss_rsp0 = tss_rsp0_slot();
+    boot_cpu.arch.cr3 = read_cr3();
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-    /* sysret: CS = 0x18 + 16 | 3 = 0x2b, SS = 0x18 + 8 | 3 = 0x23. */
-    wrmsr(MSR_STAR, (0x18ull << 48) | (0x08ull << 32));
+    /* sysret: CS = GDT_UCODE32 + 16 | 3 (USER_CS), SS = GDT_UCODE32 + 8 | 3 (USER_SS). */
+    wrmsr(MSR_STAR, ((uint64_t)GDT_UCODE32 << 48) | ((uint64_t)GDT_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_SFMASK, SFMASK_BITS);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-    write_cr0((read_cr0() | CR0_MP | CR0_TS) & ~(uint64_t)CR0_EM);
-    boot_cpu.fpu_trap = true;
-}
-
-/* Sets or clears CR0.TS (the caller tracks it in cpu->fpu_trap). */
-void fpu_set_trap(bool trap)
-{
-    uint64_t cr0 = read_cr0();
-    write_cr0(trap ? cr0 | CR0_TS : cr0 & ~(uint64_t)CR0_TS);
-}
-
-static const uint32_t default_mxcsr = 0x1f80;
-
-/* Saves the owner's FPU state and loads the current thread's (or a clean
- * state on its first use). */
-void fpu_handle_nm(void)
-{
-    struct cpu *cpu = this_cpu();
-    struct thread *t = cpu->current;
-    __asm__ volatile("clts");
-    cpu->fpu_trap = false;
-    if (cpu->fpu_owner == t)
-        return;
-    if (cpu->fpu_owner)
-        __asm__ volatile("fxsave64 %0" : "=m"(cpu->fpu_owner->fpu_state));
-    if (t->fpu_used) {
-        __asm__ volatile("fxrstor64 %0" ::"m"(t->fpu_state));
-    } else {
-        __asm__ volatile("fninit; ldmxcsr %0" ::"m"(default_mxcsr));
-        t->fpu_used = true;
-    }
-    cpu->fpu_owner = t;
+    write_cr0((read_cr0() | CR0_MP) & ~(uint64_t)CR0_EM);
+    fpu_init();
 }
 
 extern int user_copy_asm(void *dst, const void *src, uint64_t len);
-
-static bool user_range_ok(uint64_t addr, uint64_t len)
-{
-    return addr >= USER_BASE && addr <= USER_TOP && len <= USER_TOP - addr;
-}
 
 /* The copy runs with SMAP lifted (stac/clac) and an exception-table
  * fixup, so an unmapped or kernel-only page gives SYS_EFAULT. */
@@ -100,4 +71,42 @@ int user_copy_out(uint64_t dst, const void *src, uint64_t len)
     if (cpu_has_smap)
         __asm__ volatile("clac" ::: "memory");
     return rc ? SYS_EFAULT : SYS_OK;
+}
+
+void arch_irq_window(void)
+{
+    irqoff_end();
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    irqoff_begin();
+}
+
+void arch_backtrace_here(void)
+{
+    print_backtrace(read_rbp());
+}
+
+/* syscall.S's exit when exit_work is set (and every exit when tracing). */
+void kernel_exit_c(void);
+void kernel_exit_c(void)
+{
+    if (this_cpu()->exit_work)
+        kernel_exit_work();
+    irqoff_end();
+}
+
+void irqoff_end_c(void);
+void irqoff_end_c(void)
+{
+    irqoff_end();
+}
+
+typedef long (*syscall_fn)(struct trap_frame *f);
+extern const syscall_fn syscall_table[];
+
+/* The dispatch when interrupts-off stretches are traced. */
+long syscall_traced(struct trap_frame *f, uint64_t nr);
+long syscall_traced(struct trap_frame *f, uint64_t nr)
+{
+    irqoff_begin();
+    return syscall_table[nr](f);
 }

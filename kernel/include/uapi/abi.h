@@ -38,7 +38,7 @@ enum cap_type {
     CAP_NOTIFICATION = 2,
     CAP_PROCESS = 3,       /* address space + capability table */
     CAP_THREAD = 4,
-    CAP_FRAME = 5,         /* 1..512 contiguous 4 KiB frames */
+    CAP_FRAME = 5,         /* 1..SYS_FRAME_MAX_PAGES contiguous 4 KiB frames */
     CAP_IRQ = 6,           /* one interrupt line (GSI) */
     CAP_IOPORT = 7,        /* a range of I/O ports */
     CAP_PLATFORM = 8,      /* power-off and other machine-wide controls */
@@ -121,7 +121,10 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
                                  r8 = live kernel objects */
 #define SYS_KDEBUG_RESET  3   /* -> 0: restart the two high-water marks of STATS */
 
-/* create: arg per type. Frame: number of 4 KiB pages (1..512, contiguous).
+/* The largest frame object, in 4 KiB pages. */
+#define SYS_FRAME_MAX_PAGES 512
+
+/* create: arg per type. Frame: number of 4 KiB pages (1..SYS_FRAME_MAX_PAGES, contiguous).
  * Process: quota in bytes moved from the caller's. Others: ignored. */
 
 /* User address space: [USER_BASE, USER_TOP). */

@@ -239,7 +239,7 @@ volatile void *mmio_map(uint64_t paddr, uint64_t size)
  * user PML4 can copy them once: later kernel mappings land below them. */
 void memory_prepare_user_spaces(void)
 {
-    static const unsigned slots[] = { 256, 257, 384, 399, 400, 511 };
+    static const unsigned slots[] = { 256, 257, 384, PML4_INDEX_KSTACKS, 399, 400, 511 };
     uint64_t *pml4 = phys_to_virt(kernel_root);
     for (unsigned i = 0; i < ARRAY_SIZE(slots); i++) {
         if (pml4[slots[i]] & PTE_PRESENT)

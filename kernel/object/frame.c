@@ -1,0 +1,171 @@
+/* Frames and their mappings into user address spaces (see obj/frame.h).
+ * A process's mappings are in an AVL tree by address, so unmap and protect
+ * find theirs in O(log n); each mapping is a binding under the capability
+ * it was made with, so the derivation tree removes it on revocation. Page
+ * tables are paid for by the process mapped into. */
+#include "kernel.h"
+#include "layout.h"
+#include "memory.h"
+#include "object.h"
+#include "uaccess.h"
+#include "arch/mmu.h"
+#include "obj/frame.h"
+#include "obj/process.h"
+
+struct frame_obj *frame_create(struct quota *q, uint64_t npages)
+{
+    BUG_ON(npages == 0 || npages > SYS_FRAME_MAX_PAGES, "frame size checked by the caller");
+    struct frame_obj *f = obj_alloc(q, sizeof *f, CAP_FRAME);
+    if (!f)
+        return NULL;
+    uint64_t pa = FRAME_NONE;
+    if (quota_charge(q, npages * PAGE_SIZE)) {
+        pa = frame_alloc_contig(&frame_allocator, npages, 0, 0);
+        if (pa == FRAME_NONE)
+            quota_release(q, npages * PAGE_SIZE);
+    }
+    if (pa == FRAME_NONE) {
+        f->obj.refs = 0;
+        obj_free(&f->obj);
+        return NULL;
+    }
+    memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+    f->paddr = pa;
+    f->npages = npages;
+    return f;
+}
+
+struct frame_obj *frame_borrow(uint64_t paddr, uint64_t npages)
+{
+    struct frame_obj *f = obj_alloc(NULL, sizeof *f, CAP_FRAME);
+    if (f) {
+        f->paddr = paddr;
+        f->npages = npages;
+        f->borrowed = true;
+    }
+    return f;
+}
+
+int frame_reap(struct frame_obj *f)
+{
+    if (f->obj.refs)
+        return REAP_DONE;
+    BUG_ON(f->nmappings != 0, "mappings hold a reference on their frame");
+    if (!f->borrowed) {
+        int rc = frame_free(&frame_allocator, f->paddr, f->npages);
+        BUG_ON(rc != 0, "a frame object frees its own pages");
+        quota_release(f->obj.quota, f->npages * PAGE_SIZE);
+    }
+    obj_free(&f->obj);
+    return REAP_FREED;
+}
+
+/* Maps the frame's pages and records the mapping; node is filled by the
+ * caller's binding function. */
+static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, unsigned rights,
+                      struct mapping **out)
+{
+    if (p->state != P_ALIVE)
+        return SYS_EDEAD;
+    struct mapping *m = kmem_alloc(p->quota, sizeof *m);
+    if (!m)
+        return SYS_ENOMEM;
+    struct mmu_alloc alloc = process_table_alloc(p);
+    for (uint64_t i = 0; i < f->npages; i++) {
+        int rc = arch_user_map(p->space, vaddr + i * PAGE_SIZE, f->paddr + i * PAGE_SIZE, rights, &alloc);
+        if (rc != MMU_OK) {
+            while (i--)
+                arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
+            kmem_free(p->quota, m, sizeof *m);
+            return rc == MMU_EEXIST ? SYS_EEXIST : SYS_ENOMEM;
+        }
+    }
+    m->proc = p;
+    m->frame = f;
+    m->rights = m->max_rights = rights;
+    m->by_vaddr.key = vaddr;
+    avl_insert(&p->mappings, &m->by_vaddr);
+    f->nmappings++;
+    *out = m;
+    return SYS_OK;
+}
+
+long vm_map(struct process *p, struct cap *fc, uint64_t vaddr, unsigned rights)
+{
+    struct mapping *m;
+    long rc = map_pages(p, (struct frame_obj *)fc->obj, vaddr, rights, &m);
+    if (rc == SYS_OK)
+        cap_bind(&m->node, fc);
+    return rc;
+}
+
+long vm_map_frame(struct process *p, struct frame_obj *f, uint64_t vaddr, unsigned rights)
+{
+    struct mapping *m;
+    long rc = map_pages(p, f, vaddr, rights, &m);
+    if (rc == SYS_OK)
+        cap_bind_root(&m->node, &f->obj, rights);
+    return rc;
+}
+
+/* Unmapping a mapping is at most SYS_FRAME_MAX_PAGES page-table updates. */
+void mapping_remove(struct mapping *m)
+{
+    struct process *p = m->proc;
+    struct frame_obj *f = m->frame;
+    uint64_t vaddr = m->by_vaddr.key;
+    for (uint64_t i = 0; i < f->npages; i++)
+        arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
+    avl_remove(&p->mappings, &m->by_vaddr);
+    f->nmappings--;
+    cap_unbind(&m->node);
+    kmem_free(p->quota, m, sizeof *m);
+}
+
+static struct mapping *find_mapping(struct process *p, uint64_t vaddr)
+{
+    struct avl_node *n = avl_find(&p->mappings, vaddr);
+    return n ? container_of(n, struct mapping, by_vaddr) : NULL;
+}
+
+long vm_unmap(struct process *p, uint64_t vaddr)
+{
+    struct mapping *m = find_mapping(p, vaddr);
+    if (!m)
+        return SYS_ENOENT;
+    mapping_remove(m);
+    return SYS_OK;
+}
+
+long vm_protect(struct process *p, uint64_t vaddr, unsigned rights)
+{
+    struct mapping *m = find_mapping(p, vaddr);
+    if (!m)
+        return SYS_ENOENT;
+    if ((rights & ~m->max_rights) || !(rights & CAP_R_READ))
+        return SYS_ERIGHTS;
+    for (uint64_t i = 0; i < m->frame->npages; i++)
+        arch_user_protect(p->space, vaddr + i * PAGE_SIZE, rights);
+    m->rights = rights;
+    return SYS_OK;
+}
+
+bool vm_teardown_step(struct process *p, unsigned budget)
+{
+    unsigned work = 0;
+    struct avl_node *n;
+    while (work < budget && (n = avl_first(&p->mappings))) {
+        struct mapping *m = container_of(n, struct mapping, by_vaddr);
+        work += (unsigned)m->frame->npages;
+        mapping_remove(m);
+    }
+    return avl_first(&p->mappings) == NULL;
+}
+
+void *vm_user_page(struct process *p, uint64_t vaddr, bool writable)
+{
+    uint64_t pa;
+    if (!p->space || !user_range_ok(vaddr, 1) || !arch_user_lookup(p->space, vaddr, writable, &pa))
+        return NULL;
+    return phys_to_virt(pa);
+}
