@@ -45,7 +45,9 @@ static struct ipc_buffer *ipcbuf(struct thread *t, bool writable)
     return vm_user_page(t->proc, t->ipcbuf_vaddr, writable);
 }
 
-/* The message sender s offers: a fault message, or its registers. */
+/* The message sender s offers: a fault message, or its registers. Message
+ * registers past the tag's length are zero: the receiver never sees the
+ * sender's other registers (syscall.S's fast path does the same). */
 static void msg_load(const struct thread *s, uint64_t *tag, uint64_t mr[SYS_MSG_REGS])
 {
     if (unlikely(s->fault_pending)) {
@@ -55,8 +57,9 @@ static void msg_load(const struct thread *s, uint64_t *tag, uint64_t mr[SYS_MSG_
         return;
     }
     *tag = regs_arg(s->frame, MSG_ARG_TAG);
-    for (int i = 0; i < SYS_MSG_REGS; i++)
-        mr[i] = regs_arg(s->frame, MSG_ARG_MR0 + i);
+    unsigned len = TAG_LEN(*tag);
+    for (unsigned i = 0; i < SYS_MSG_REGS; i++)
+        mr[i] = i < len ? regs_arg(s->frame, MSG_ARG_MR0 + i) : 0;
 }
 
 /* Transfers the capability named in s's IPC buffer into the empty slot r's

@@ -21,7 +21,6 @@ void asm_offsets(void)
     OFFSET(T_KSTACK, struct thread, kstack);
     OFFSET(T_SAVED_SP, struct thread, arch.saved_sp);
     OFFSET(T_RESUME_USER, struct thread, arch.resume_user);
-    OFFSET(T_FPU_USED, struct thread, arch.fpu_used);
     OFFSET(T_QNEXT, struct thread, qnext);
     OFFSET(T_QPREV, struct thread, qprev);
     OFFSET(T_BLOCKED_ON, struct thread, blocked_on);
@@ -46,6 +45,7 @@ void asm_offsets(void)
     OFFSET(CPU_EXIT_WORK, struct cpu, exit_work);
     OFFSET(CPU_CR3, struct cpu, arch.cr3);
     OFFSET(CPU_TSS_RSP0, struct cpu, arch.tss_rsp0);
+    OFFSET(CPU_FPU_LIVE, struct cpu, arch.fpu_live);
     OFFSET(F_RBX, struct trap_frame, rbx);
     OFFSET(F_RBP, struct trap_frame, rbp);
     OFFSET(F_R12, struct trap_frame, r12);

@@ -1,16 +1,19 @@
-/* FPU, SSE and wider vector state: switched eagerly, and only for threads
- * that use it.
+/* FPU, SSE and wider vector state: restored lazily, saved and scrubbed
+ * eagerly, so no thread's state is ever left in the registers while
+ * another thread runs.
  *
- * Invariant: the registers hold either the running thread's state (if it
- * has used the FPU) or the clean initial state, never another thread's.
- * So a thread that has never used the FPU (CR0.TS set: its first use
- * traps, #NM) finds clean registers on first use and needs nothing loaded;
- * a switch away from an FPU user saves its state (XSAVEOPT, or FXSAVE) and
- * either loads the next FPU user's state or scrubs the registers back to
- * the clean state. No state of another thread is ever left in the
- * registers, so lazy-FPU speculation (LazyFP, CVE-2018-3665) finds nothing
- * to leak, and a dead thread's registers are scrubbed like any other's.
- * Threads that never touch the FPU cost the switch one test (syscall.S). */
+ * Invariant: the registers hold either the clean initial state (CR0.TS
+ * set, so the first FPU instruction traps: #NM) or the running thread's
+ * own state (fpu_live, TS clear). On #NM the thread's saved state is
+ * loaded (nothing is loaded on its very first use: the registers are
+ * already clean). On a switch away from a thread whose state is live, the
+ * state is saved (XSAVEOPT, or FXSAVE) and the registers are scrubbed back
+ * to the clean state before the next thread runs. So lazy-FPU speculation
+ * (LazyFP, CVE-2018-3665) finds no other thread's state to leak, a dead
+ * thread's registers are scrubbed like any other's, and a thread that does
+ * not touch the FPU between two switches costs the switch one test
+ * (syscall.S's switch_core). A thread that does pays a trap, a restore, a
+ * save and a scrub per time it runs. */
 #include "kernel.h"
 #include "cpu.h"
 #include "percpu.h"
@@ -58,16 +61,6 @@ static void restore(const void *area)
         __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-static void set_trap(bool trap)
-{
-    struct arch_cpu *c = &this_cpu()->arch;
-    if (c->fpu_trap != trap) {
-        uint64_t cr0 = read_cr0();
-        write_cr0(trap ? cr0 | CR0_TS : cr0 & ~(uint64_t)CR0_TS);
-        c->fpu_trap = trap;
-    }
-}
-
 size_t arch_fpu_area_size(void)
 {
     return area_size;
@@ -75,8 +68,7 @@ size_t arch_fpu_area_size(void)
 
 /* XSAVE only together with XSAVEOPT (a CPU model offering XSAVE alone was
  * seen to hang QEMU's TCG when OSXSAVE was set). Components: x87, SSE, and
- * AVX and AVX-512 where offered. Leaves the registers clean and CR0.TS set
- * (the boot thread does not use the FPU). */
+ * AVX and AVX-512 where offered. Leaves the registers clean and CR0.TS set. */
 void fpu_init(void)
 {
     bool xsave = cpuid(1, 0).ecx & (1u << 26);
@@ -104,34 +96,36 @@ void fpu_init(void)
     write_cr0(read_cr0() & ~(uint64_t)CR0_TS);
     restore(clean_area);
     write_cr0(read_cr0() | CR0_TS);
-    this_cpu()->arch.fpu_trap = true;
-    pr_info("fpu: %s, %zu bytes of state per thread, switched eagerly for threads that use it",
+    this_cpu()->arch.fpu_live = false;
+    pr_info("fpu: %s, %zu bytes of state per thread; restored on use, saved and scrubbed at switches",
             use_xsave ? (xcr0 & XCR0_AVX512 ? "XSAVEOPT (x87, SSE, AVX, AVX-512)"
                          : xcr0 & XCR0_AVX ? "XSAVEOPT (x87, SSE, AVX)" : "XSAVEOPT (x87, SSE)")
                       : "FXSAVE (x87, SSE)",
             area_size);
 }
 
-/* #NM from user mode: the current thread's first FPU use. The registers
- * are clean (the invariant); from now on they are its own. */
-void fpu_first_use(void)
+/* #NM from user mode: the current thread uses the FPU for the first time
+ * since it was switched in. The registers are clean; its own state (if it
+ * has one) goes back in, and they are its own until the next switch. */
+void fpu_trap_nm(void)
 {
     struct thread *t = current_thread();
-    t->arch.fpu_used = true;
-    set_trap(false);
+    __asm__ volatile("clts" ::: "memory");
+    if (t->arch.fpu_saved)
+        restore(t->arch.fpu_area);
+    this_cpu()->arch.fpu_live = true;
 }
 
-/* Called by switch_core when prev or next uses the FPU. */
-void fpu_switch(struct thread *prev, struct thread *next);
-void fpu_switch(struct thread *prev, struct thread *next)
+/* Called by switch_core when the registers hold prev's state: saved (a
+ * dead thread's is not worth saving), then scrubbed, and TS set again. */
+void fpu_switch_out(struct thread *prev);
+void fpu_switch_out(struct thread *prev)
 {
-    if (prev->arch.fpu_used)
-        save(prev->arch.fpu_area);      /* CR0.TS is clear while an FPU user runs */
-    if (next->arch.fpu_used) {
-        set_trap(false);
-        restore(next->arch.fpu_area);
-    } else {
-        restore(clean_area);
-        set_trap(true);
+    if (prev->state != T_DEAD) {
+        save(prev->arch.fpu_area);
+        prev->arch.fpu_saved = true;
     }
+    restore(clean_area);
+    write_cr0(read_cr0() | CR0_TS);
+    this_cpu()->arch.fpu_live = false;
 }

@@ -21,7 +21,7 @@ void usermode_init(void);
 /* FPU state (fpu.c): set up at boot; #NM from user mode is a thread's
  * first use. */
 void fpu_init(void);
-void fpu_first_use(void);
+void fpu_trap_nm(void);
 void cpu_features_init(void);
 extern bool cpu_has_nx, cpu_has_x2apic, cpu_has_smep, cpu_has_smap, cpu_has_1g_pages;
 

@@ -130,7 +130,9 @@ iret_to_user:
 
 /* Checks both fast paths make; rdi = slot, rsi = tag, rbx = current. On
  * success r14 = the endpoint capability (with right \right), r12 = the
- * endpoint. Anything else goes to fast_fallback. */
+ * endpoint, and the message registers past the tag's length are zero (so
+ * the partner never sees the sender's other registers; the C path's
+ * msg_load does the same). Anything else goes to fast_fallback. */
 .macro FAST_CHECKS right
         leaq    -1(%rdi), %rax
         cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
@@ -138,6 +140,21 @@ iret_to_user:
         movzwl  %si, %eax
         cmpl    $SYS_MSG_REGS, %eax             /* msg_tag_short: <= 4 words, no capability */
         ja      fast_fallback
+        jmp     *fast_clear_from_\@(, %rax, 8) /* eax = the length, 0..4 */
+fast_clear_0_\@:
+        xorl    %edx, %edx
+fast_clear_1_\@:
+        xorl    %r10d, %r10d
+fast_clear_2_\@:
+        xorl    %r8d, %r8d
+fast_clear_3_\@:
+        xorl    %r9d, %r9d
+fast_clear_4_\@:
+        .pushsection .rodata
+        .balign 8
+fast_clear_from_\@:
+        .quad   fast_clear_0_\@, fast_clear_1_\@, fast_clear_2_\@, fast_clear_3_\@, fast_clear_4_\@
+        .popsection
         cmpl    $0, sched_nready(%rip)          /* sched_handoff: nothing ready may outrank */
         jne     fast_fallback                   /*   the partner (nothing ready at all) */
         cmpq    $0, ktimer_hw_deadline(%rip)    /* the timer is armed: slices are still checked */
@@ -294,8 +311,8 @@ fast_resume:
 
 /* switch_core: makes r13 (next) the current thread: per-CPU current, its
  * kernel stack top (also TSS.rsp0) and address space (the idle thread has
- * neither), and the FPU state (fpu.c: eager, and only when prev or next
- * uses the FPU). rbx = prev. Returns rax = next's kernel stack top.
+ * neither), and the FPU registers (fpu.c: saved and scrubbed if prev used
+ * them since it was switched in; nothing otherwise). rbx = prev. Returns rax = next's kernel stack top.
  * Clobbers rcx and r11; keeps every other register, the message in rdi rsi rdx
  * r10 r8 r9 included. The one thread switch: arch_switch (from C) and the
  * fast path both call it. */
@@ -314,9 +331,8 @@ switch_core:
         je      2f
         movq    %rcx, %cr3
         movq    %rcx, %gs:CPU_CR3
-2:      movb    T_FPU_USED(%rbx), %cl
-        orb     T_FPU_USED(%r13), %cl
-        jnz     3f
+2:      cmpb    $0, %gs:CPU_FPU_LIVE
+        jne     3f
         ret
 3:      pushq   %rax
         pushq   %rdi
@@ -326,8 +342,7 @@ switch_core:
         pushq   %r9
         pushq   %r10
         movq    %rbx, %rdi
-        movq    %r13, %rsi
-        call    fpu_switch
+        call    fpu_switch_out
         popq    %r10
         popq    %r9
         popq    %r8

@@ -170,7 +170,7 @@ void trap_dispatch(struct trap_frame *f)
         bool machine_level = f->vector == 2 || f->vector == 8 || f->vector == 18;
         if (from_user(f) && !machine_level) {
             if (f->vector == 7) {
-                fpu_first_use();
+                fpu_trap_nm();
             } else {
                 struct fault_info fi = {
                     .vector = f->vector, .error = f->error_code,

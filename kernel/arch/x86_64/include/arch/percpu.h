@@ -22,7 +22,8 @@ struct arch_cpu {
     uint64_t user_rsp;          /* gs:16  user rsp while entering a syscall */
     struct unaligned_u64 *tss_rsp0;     /* this CPU's TSS.rsp0 (at offset 4: unaligned) */
     uint64_t cr3;               /* what CR3 holds (saves reading it on every switch) */
-    bool fpu_trap;              /* CR0.TS is set */
+    bool fpu_live;              /* the FPU registers hold the current thread's state
+                                   (CR0.TS clear); otherwise they are clean (TS set) */
 };
 _Static_assert(__builtin_offsetof(struct arch_cpu, kernel_rsp) == CPU_OFF_KERNEL_RSP, "asm offset");
 _Static_assert(__builtin_offsetof(struct arch_cpu, user_rsp) == CPU_OFF_USER_RSP, "asm offset");

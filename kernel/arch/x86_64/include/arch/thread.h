@@ -15,8 +15,7 @@ struct arch_thread {
     bool resume_user;           /* blocked by the assembly IPC fast path: no kernel
                                    context; its user state is all in its frame
                                    (callee-saved registers only: see syscall.S) */
-    bool fpu_used;              /* has used the FPU: its state is in the registers
-                                   while it runs, in fpu_area otherwise */
+    bool fpu_saved;             /* fpu_area holds its FPU state (it has used the FPU) */
     void *fpu_area;             /* arch_fpu_area_size() bytes, 64-byte aligned */
 };
 
@@ -34,8 +33,5 @@ struct trap_frame *arch_thread_init(struct thread *t, uint64_t stack_top, uint64
  * runs again (never, if prev is dead). One routine in syscall.S, shared
  * with the IPC fast path. */
 void arch_switch(struct thread *prev, struct thread *next);
-
-/* The thread is gone for good: nothing of it may stay in the registers.
- * (Its FPU state is never left behind: see syscall.S's switch.) */
 
 #endif
