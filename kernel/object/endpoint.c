@@ -45,9 +45,9 @@ static struct ipc_buffer *ipcbuf(struct thread *t, bool writable)
     return vm_user_page(t->proc, t->ipcbuf_vaddr, writable);
 }
 
-/* The message sender s offers: a fault message, or its registers. Message
- * registers past the tag's length are zero: the receiver never sees the
- * sender's other registers (syscall.S's fast path does the same). */
+/* The message sender s offers: a fault message, or its registers. MR0..MR3
+ * always travel, whatever the tag's length (uapi/syscalls.def): they are
+ * the message registers, not the sender's scratch. */
 static void msg_load(const struct thread *s, uint64_t *tag, uint64_t mr[SYS_MSG_REGS])
 {
     if (unlikely(s->fault_pending)) {
@@ -57,9 +57,8 @@ static void msg_load(const struct thread *s, uint64_t *tag, uint64_t mr[SYS_MSG_
         return;
     }
     *tag = regs_arg(s->frame, MSG_ARG_TAG);
-    unsigned len = TAG_LEN(*tag);
     for (unsigned i = 0; i < SYS_MSG_REGS; i++)
-        mr[i] = i < len ? regs_arg(s->frame, MSG_ARG_MR0 + i) : 0;
+        mr[i] = regs_arg(s->frame, MSG_ARG_MR0 + i);
 }
 
 /* Transfers the capability named in s's IPC buffer into the empty slot r's

@@ -130,9 +130,7 @@ iret_to_user:
 
 /* Checks both fast paths make; rdi = slot, rsi = tag, rbx = current. On
  * success r14 = the endpoint capability (with right \right), r12 = the
- * endpoint, and the message registers past the tag's length are zero (so
- * the partner never sees the sender's other registers; the C path's
- * msg_load does the same). Anything else goes to fast_fallback. */
+ * endpoint. Anything else goes to fast_fallback. */
 .macro FAST_CHECKS right
         leaq    -1(%rdi), %rax
         cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
@@ -140,21 +138,6 @@ iret_to_user:
         movzwl  %si, %eax
         cmpl    $SYS_MSG_REGS, %eax             /* msg_tag_short: <= 4 words, no capability */
         ja      fast_fallback
-        jmp     *fast_clear_from_\@(, %rax, 8) /* eax = the length, 0..4 */
-fast_clear_0_\@:
-        xorl    %edx, %edx
-fast_clear_1_\@:
-        xorl    %r10d, %r10d
-fast_clear_2_\@:
-        xorl    %r8d, %r8d
-fast_clear_3_\@:
-        xorl    %r9d, %r9d
-fast_clear_4_\@:
-        .pushsection .rodata
-        .balign 8
-fast_clear_from_\@:
-        .quad   fast_clear_0_\@, fast_clear_1_\@, fast_clear_2_\@, fast_clear_3_\@, fast_clear_4_\@
-        .popsection
         cmpl    $0, sched_nready(%rip)          /* sched_handoff: nothing ready may outrank */
         jne     fast_fallback                   /*   the partner (nothing ready at all) */
         cmpq    $0, ktimer_hw_deadline(%rip)    /* the timer is armed: slices are still checked */
