@@ -47,6 +47,25 @@ enum kp_role {
      * by calling KP_SLOT_A (endpoint, WRITE|GRANT) with the cap attached,
      * then serves KP_OP_ECHO on it forever. */
     KP_OWNER = 7,
+    /* Register dumps of brand-new threads (ktest's t_regs.c): KP_SLOT_B is
+     * a frame (READ|WRITE) mapped at KP_SHM_VA, KP_SLOT_A a notification
+     * (WRITE). Writes the address of its kr_dump_entry (kregs.h) to word 0
+     * of the frame, signals bit 1 and sleeps for good. ktest then creates
+     * threads in this process at that entry, each with rdi = a struct
+     * kr_dump in the frame: the very first thing such a thread does is
+     * dump the registers it was given. */
+    KP_REGDUMP = 8,
+    /* Register ping-pong (t_regs.c): serves on KP_SLOT_A (endpoint, READ)
+     * with every register loaded with its own pattern (owner KP_PING_OWNER,
+     * kregs.h) around each recv/reply_recv, and checks after each that its
+     * registers are intact and that it received exactly the message below,
+     * with no pattern of any other owner anywhere. KP_SLOT_B is a frame
+     * (READ|WRITE) mapped at KP_SHM_VA for its struct kp_ping_report.
+     * Requests (badge KP_PING_BADGE expected), round r counted from 0:
+     *   KP_PING_OP_ROUND  len 4 or 8, word i = kr_msg(r, i) (MR4.. in the
+     *                     IPC buffer); reply len the same, word i + 1
+     *   KP_PING_OP_STOP   reply MR0 = rounds checked, MR1 = errors; exits */
+    KP_REGPING = 9,
 };
 
 enum kp_op {
@@ -63,5 +82,16 @@ enum kp_fault {
 };
 
 #define KP_SHM_VA 0x0000000300000000ull
+
+#define KP_PING_OWNER    0xb1
+#define KP_PING_BADGE    0xb0b
+#define KP_PING_OP_ROUND 1
+#define KP_PING_OP_STOP  2
+struct kp_ping_report {
+    uint64_t rounds;        /* requests checked (the stop request included) */
+    uint64_t errors;        /* requests after which something was wrong */
+    uint64_t done;          /* 1 once the stop request came */
+    char first[232];        /* what was wrong the first time */
+};
 
 #endif

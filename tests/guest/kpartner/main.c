@@ -2,6 +2,8 @@
  * the capabilities each expects are in kpartner.h. */
 #include "runtime.h"
 #include "kpartner.h"
+#define KREGS_IMPL
+#include "kregs.h"
 
 static void echo_long_words(unsigned len)
 {
@@ -132,6 +134,80 @@ static int owner(void)
     serve(11);
 }
 
+static int regdump(void)
+{
+    if (sys_map(KP_SLOT_B, RT_SLOT_SELF_PROCESS, KP_SHM_VA, CAP_R_READ | CAP_R_WRITE).ret < 0)
+        return 1;
+    *(volatile uint64_t *)KP_SHM_VA = (uint64_t)(uintptr_t)kr_dump_entry;
+    sys_signal(KP_SLOT_A, 1);
+    for (;;)
+        sys_sleep((uint64_t)sys_time().ret + 1000000000000ull);
+}
+
+/* One checked receive of the ping-pong: c->out holds what recv or
+ * reply_recv returned for round r. Returns the request's label. */
+static uint64_t regping_check(struct kr_ctx *c, unsigned r, struct kp_ping_report *rep)
+{
+    struct ipc_buffer *b = rt_ipc_buffer();
+    uint64_t tag = c->out.gpr[KR_RSI];
+    unsigned len = TAG_LEN(tag);
+    uint64_t label = TAG_LABEL(tag);
+    if (len != 4 && len != 8)
+        len = 4;
+    struct kr_want w;
+    kr_want_syscall(&w, SYS_OK);
+    kr_want_msg(&w, KP_PING_BADGE, TAG(label, len, 0), kr_msg(r, 0), kr_msg(r, 1), kr_msg(r, 2), kr_msg(r, 3));
+    char what[48], why[sizeof rep->first];
+    snprintf(what, sizeof what, "kpartner, round %u", r);
+    bool ok = kr_check(c, &w, what, why, sizeof why);
+    if (ok && label != KP_PING_OP_ROUND && label != KP_PING_OP_STOP) {
+        snprintf(why, sizeof why, "%s: label %llu", what, (unsigned long long)label);
+        ok = false;
+    }
+    for (unsigned i = SYS_MSG_REGS; ok && i < len; i++)
+        if (b->mr[i] != kr_msg(r, i)) {
+            snprintf(why, sizeof why, "%s: MR%u = %#llx", what, i, (unsigned long long)b->mr[i]);
+            ok = false;
+        }
+    if (!ok) {
+        if (!rep->errors++) {
+            strlcpy(rep->first, why, sizeof rep->first);
+            printf("kpartner: %s", why);
+        }
+    }
+    rep->rounds++;
+    return label;
+}
+
+static int regping(void)
+{
+    if (sys_map(KP_SLOT_B, RT_SLOT_SELF_PROCESS, KP_SHM_VA, CAP_R_READ | CAP_R_WRITE).ret < 0)
+        return 1;
+    struct kp_ping_report *rep = (struct kp_ping_report *)KP_SHM_VA;
+    struct ipc_buffer *b = rt_ipc_buffer();
+    uint64_t flags = KR_FPU | (kr_avx_usable() ? KR_AVX : 0);
+    static struct kr_ctx c;
+    kr_fill(&c, KP_PING_OWNER, 0, flags);
+    c.in.gpr[KR_RAX] = SYS_recv;
+    c.in.gpr[KR_RDI] = KP_SLOT_A;
+    c.in.gpr[KR_RSI] = 0;
+    kr_syscall(&c);
+    for (unsigned r = 0;; r++) {
+        unsigned len = TAG_LEN(c.out.gpr[KR_RSI]) == 8 ? 8 : 4;
+        if (regping_check(&c, r, rep) == KP_PING_OP_STOP) {
+            rep->done = 1;
+            sys_reply(0, TAG(0, 2, 0), rep->rounds, rep->errors, 0, 0);
+            return 0;
+        }
+        kr_fill(&c, KP_PING_OWNER, r + 1, flags);
+        for (unsigned i = SYS_MSG_REGS; i < len; i++)
+            b->mr[i] = kr_msg(r, i) + 1;
+        kr_set_syscall(&c, SYS_reply_recv, KP_SLOT_A, TAG(0, len, 0), kr_msg(r, 0) + 1, kr_msg(r, 1) + 1,
+                       kr_msg(r, 2) + 1, kr_msg(r, 3) + 1);
+        kr_syscall(&c);
+    }
+}
+
 int main(uint64_t arg)
 {
     switch (KP_ROLE(arg)) {
@@ -155,6 +231,10 @@ int main(uint64_t arg)
         return 0;
     case KP_OWNER:
         return owner();
+    case KP_REGDUMP:
+        return regdump();
+    case KP_REGPING:
+        return regping();
     }
     printf("kpartner: unknown role %u", KP_ROLE(arg));
     return 1;

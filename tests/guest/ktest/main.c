@@ -316,7 +316,8 @@ int main(uint64_t arg)
         { kt_ipc_tests, &kt_ipc_tests_count },     { kt_ntfn_tests, &kt_ntfn_tests_count },
         { kt_sched_tests, &kt_sched_tests_count }, { kt_fault_tests, &kt_fault_tests_count },
         { kt_vm_tests, &kt_vm_tests_count },       { kt_proc_tests, &kt_proc_tests_count },
-        { kt_fuzz_tests, &kt_fuzz_tests_count },   { kt_bug_tests, &kt_bug_tests_count },
+        { kt_regs_tests, &kt_regs_tests_count },   { kt_fuzz_tests, &kt_fuzz_tests_count },
+        { kt_bug_tests, &kt_bug_tests_count },
     };
     unsigned passed = 0, failed = 0;
     for (unsigned t = 0; t < sizeof tables / sizeof tables[0]; t++) {
