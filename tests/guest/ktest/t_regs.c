@@ -42,22 +42,15 @@
  * pattern is caught whatever register it turns up in. Helper threads
  * record their first failure in hwhy; the test reports it after joining.
  *
- * KERNEL BUG (reported here): fpu_handle_nm() gives a thread its first FPU
- * state with `fninit; ldmxcsr`, which leaves xmm0-15 and the x87 data
- * registers as the previous owner left them: a brand-new thread of another
- * process reads them (regs_newproc_fpu_live), also when that owner has
- * exited (regs_newproc_fpu_dead).
- * KERNEL BUG (reported here): the assembly fast paths (fast_call,
- * fast_reply_recv in syscall.S) save only the callee-saved registers into
- * the frame of a thread that blocks there; a thread woken from such a block
- * by the C code without a message (SYS_EDEAD when the server dies,
- * SYS_EBUSY after suspend + start) returns through return_to_user with
- * rdi..r9 from stale frame slots: whatever was last stored there, i.e. its
- * registers at its last exception or interrupt (in practice the #NM of its
- * first SSE instruction after a switch), its last slow system call's
- * arguments, or the last message the kernel delivered into the frame
- * (regs_fast_block_args). Its own or already delivered values, so no leak
- * across processes, but not the call's inputs the ABI promises.
+ * Found here and fixed: a thread's first FPU state came from `fninit;
+ * ldmxcsr`, which left xmm0-15 and the x87 data registers as the previous
+ * owner left them, so a brand-new thread of another process read them
+ * (regs_newproc_fpu_live), also when that owner had exited
+ * (regs_newproc_fpu_dead); and a thread woken without a message from a
+ * block in the assembly fast path (which saves only the callee-saved
+ * registers) got rdi..r9 from stale frame slots (regs_fast_block_args).
+ * The ABI (uapi/syscalls.def): after an error, each argument register
+ * holds the caller's own input or 0.
  *
  * MR1..MR3 beyond a message's length: the kernel copies all four message
  * registers whatever the tag's length (deliver(), the fast paths), so a
@@ -738,14 +731,16 @@ static bool run_fast_suspend(void)
     return join(1, 3000);
 }
 
-/* Prints a line and returns false if the argument registers of c are not
- * the call's inputs; says so if they are prev (the message received before). */
+/* Prints a line and returns false unless each argument register of c is
+ * the call's input or 0 (the ABI after an error); says so if they are prev
+ * (the message received before). */
 static bool args_are_inputs(const struct kr_ctx *c, const char *what, const uint64_t prev[6], const char *prevname)
 {
     bool same = true, is_prev = true;
     for (unsigned i = 0; i < 6; i++) {
-        same = same && c->out.gpr[arg_regs[i]] == c->in.gpr[arg_regs[i]];
-        is_prev = is_prev && c->out.gpr[arg_regs[i]] == prev[i];
+        uint64_t out = c->out.gpr[arg_regs[i]];
+        same = same && (out == c->in.gpr[arg_regs[i]] || out == 0);
+        is_prev = is_prev && out == prev[i];
     }
     if (same)
         return true;
@@ -759,12 +754,11 @@ static bool args_are_inputs(const struct kr_ctx *c, const char *what, const uint
     return false;
 }
 
-/* KERNEL BUG (see the top): after SYS_EDEAD (server exits while holding a
- * call that took the fast path) and after SYS_EBUSY (suspended in a
- * reply_recv that blocked on the fast path), rdi..r9 must be the call's
- * own inputs; today they are whatever the thread's frame slots held from
- * before: the registers at its last interrupt, its last slow system call's
- * arguments or the last message the kernel wrote there. */
+/* After SYS_EDEAD (server exits while holding a call that took the fast
+ * path) and after SYS_EBUSY (suspended in a reply_recv that blocked on the
+ * fast path), each of rdi..r9 is the call's own input or 0, never what the
+ * thread's frame slots held from before (its registers at its last
+ * interrupt, its last slow system call's arguments, an earlier message). */
 static bool t_fast_block_args(void)
 {
     CHECK(setup());
@@ -1197,9 +1191,9 @@ static bool t_newproc_gprs(void)
     return check_fresh_gprs(np.dump, np.entry, NP_STACK, NP_ARG);
 }
 
-/* KERNEL BUG (see the top): ... and the initial FPU state, though the ktest
- * thread that started it had just filled every FPU register. Fails today:
- * xmm0-15 and the x87 data registers are the starter's. */
+/* ... and the initial FPU state, though the ktest thread that started it
+ * had just filled every FPU register (it used to see the starter's xmm0-15
+ * and x87 data registers). */
 static bool t_newproc_fpu_live(void)
 {
     CHECK(setup());
@@ -1209,9 +1203,8 @@ static bool t_newproc_fpu_live(void)
     return check_fresh_fpu(np.dump, "regs_newproc_fpu_live");
 }
 
-/* KERNEL BUG (see the top): the same right after a ktest thread that had
- * filled every FPU register exited. Fails today: the dead thread's xmm0-15
- * and x87 data registers. */
+/* The same right after a ktest thread that had filled every FPU register
+ * exited (it used to see the dead thread's xmm0-15 and x87 data). */
 static bool t_newproc_fpu_dead(void)
 {
     CHECK(setup());
@@ -1241,7 +1234,7 @@ const struct kt_test kt_regs_tests[] = {
       t_bound_ntfn },
     { "regs_peer_death", "call whose server exits / is killed: SYS_EDEAD, callee-saved and FPU exact",
       t_peer_death },
-    { "regs_fast_block_args", "after EDEAD / EBUSY ending a fast-path block, rdi..r9 are the call's inputs",
+    { "regs_fast_block_args", "after EDEAD / EBUSY ending a fast-path block, rdi..r9 are the call's inputs or 0",
       t_fast_block_args },
     { "regs_suspend", "suspend + start while blocked in recv, in fast-path reply_recv, while ready",
       t_suspend },
