@@ -102,7 +102,13 @@ long spawn(const struct spawn_args *a, struct spawned *out)
     if (rc == 0)
         rc = sys_thread_ctl(t, SYS_THREAD_START, 0).ret;
     if (rc != 0) {
-        sys_cap_delete(t);      /* an unstarted thread dies with its last cap */
+        /* The child holds copies of its own process and thread capabilities
+         * (and of what it was given), all derived from ours: revoking ours
+         * deletes them, so nothing keeps the never-started child alive; then
+         * deleting ours destroys it and gives its quota back. */
+        sys_cap_revoke(t);
+        sys_cap_revoke(p);
+        sys_cap_delete(t);
         sys_cap_delete(p);
         rt_slot_free(tslot);
         rt_slot_free(pslot);

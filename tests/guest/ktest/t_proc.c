@@ -186,6 +186,22 @@ static bool t_unreachable_cycle(void)
     return true;
 }
 
+/* spawn() fails late (the fault-endpoint slot holds no endpoint), after the
+ * child already holds its own process and thread capabilities: nothing may
+ * stay behind, the child's quota included. */
+static bool t_spawn_failure_releases(void)
+{
+    uint64_t q0 = sys_quota(RT_SLOT_SELF_PROCESS).r[0];
+    uint64_t not_an_endpoint = kt_notification();
+    struct kt_partner p;
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(kt_spawn_untracked("kpartner", KP_ARG(KP_EXIT, 0), NULL, 0, 512 * 1024, 45, not_an_endpoint, 0,
+                                    &p), SYS_ENOCAP);
+    CHECK_RC(sys_cap_delete(not_an_endpoint), SYS_OK);
+    CHECK_EQ(sys_quota(RT_SLOT_SELF_PROCESS).r[0], q0);
+    return true;
+}
+
 const struct kt_test kt_proc_tests[] = {
     { "quota_accounting", "quota reports use and limit; objects and child quotas are charged and given back",
       t_quota_accounting },
@@ -200,5 +216,7 @@ const struct kt_test kt_proc_tests[] = {
       t_unreachable_cycle },
     { "quota_overflow", "create(CAP_PROCESS) with a quota near 2^64 is refused (SYS_ENOMEM)",
       t_quota_overflow },
+    { "spawn_failure_releases", "a spawn that fails after the child holds its own caps leaves no quota behind",
+      t_spawn_failure_releases },
 };
 KT_COUNT(kt_proc_tests);
