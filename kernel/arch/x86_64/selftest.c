@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "cmdline.h"
+#include "kstack.h"
 #include "memory.h"
 #include "platform.h"
 #include "selftest.h"
@@ -181,10 +182,38 @@ static _Noreturn void deliberate_fault(void)
     panic("deliberate fault did not fault");
 }
 
+/* Uses 512 bytes of stack per level until the stack runs out. */
+static __attribute__((noinline)) unsigned recurse(unsigned depth)
+{
+    volatile char pad[512];
+    pad[depth % sizeof pad] = (char)depth;
+    if (depth > (1u << 30))     /* never: the guard stops it after 32 levels */
+        return 0;
+    return recurse(depth + 1) + pad[0];
+}
+
+/* A kernel stack overflow on purpose: a stack from the guarded stack area,
+ * used until it runs into its guard. The double fault must be reported as
+ * a kernel stack overflow, then the VM powers off with a failure status. */
+static _Noreturn void deliberate_stack_overflow(void)
+{
+    uint32_t slot;
+    uint8_t *base;
+    if (!kstack_alloc(NULL, &slot, &base))
+        panic("selftest: no kernel stack to overflow");
+    pr_info("selftest: overflowing kernel stack slot %u (%p-%p) on purpose", slot, (void *)base,
+            (void *)(base + KERNEL_STACK_SIZE));
+    __asm__ volatile("mov %0, %%rsp\n\tcall *%1" ::"r"(base + KERNEL_STACK_SIZE), "r"(recurse), "D"(0)
+                     : "memory");
+    panic("the stack overflow did not fault");
+}
+
 _Noreturn void selftest_run(const char *filter)
 {
     if (strcmp(filter, "fault") == 0)
         deliberate_fault();
+    if (strcmp(filter, "stack_overflow") == 0)
+        deliberate_stack_overflow();
     unsigned passed = 0, failed = 0;
     for (const struct selftest *t = __selftests_start; t < __selftests_end; t++) {
         if (filter[0] && !cmdline_list_has(filter, t->name))

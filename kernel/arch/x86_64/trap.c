@@ -110,8 +110,12 @@ static _Noreturn void fatal_exception(const struct trap_frame *f)
     uint64_t cr2 = read_cr2();
     if ((f->vector == 8 || f->vector == 14) && kstack_guard_hit(cr2, &slot)) {
         struct thread *t = this_cpu()->current;
-        kprintf("\nFATAL: kernel stack overflow in thread %u (stack slot %u: %#llx is in its guard)\n",
-                t ? t->tid : 0, slot, (unsigned long long)cr2);
+        if (t && t->tid)
+            kprintf("\nFATAL: kernel stack overflow in thread %u (stack slot %u: %#llx is in its guard)\n",
+                    t->tid, slot, (unsigned long long)cr2);
+        else
+            kprintf("\nFATAL: kernel stack overflow outside any thread (stack slot %u: %#llx is in its guard)\n",
+                    slot, (unsigned long long)cr2);
     }
     kprintf("\nFATAL: unexpected %s (vector %llu, error code %#llx) at rip %#llx\n", name,
             (unsigned long long)f->vector, (unsigned long long)f->error_code,

@@ -336,6 +336,11 @@ int main(uint64_t arg)
             if (!ok && !failed_now)
                 kt_fail("failed without a reason");
             cleanup();
+            /* The kernel's own invariant checks (quota conservation, the
+             * derivation tree, queues, timers) after every test. */
+            long violations = sys_kdebug(KT_SLOT_PLATFORM, SYS_KDEBUG_CHECK, 0).ret;
+            if (violations != 0 && !failed_now)
+                kt_fail("the kernel's invariant checks found %ld violations (kcheck lines above)", violations);
             if (ok && !failed_now) {
                 passed++;
                 printf("ktest: PASS %s - %s", k->name, k->desc);
@@ -353,6 +358,12 @@ int main(uint64_t arg)
         }
     }
     printf("ktest: %u tests in %llu ms", passed + failed, (unsigned long long)((kt_now() - t0) / MS));
+    struct sys_result st = sys_kdebug(KT_SLOT_PLATFORM, SYS_KDEBUG_STATS, 0);
+    printf("ktest: kernel: deepest kernel-stack use %llu of %u bytes, longest interrupts-off stretch %llu "
+           "cycles%s, %llu threads and %llu objects live",
+           (unsigned long long)st.r[0], 16384u, (unsigned long long)st.r[1],
+           st.r[1] ? "" : " (not traced in this build)", (unsigned long long)st.r[3],
+           (unsigned long long)st.r[4]);
     printf("ktest: %u passed, %u failed", passed, failed);
     sys_poweroff(KT_SLOT_PLATFORM, failed ? 1 : 0);
     return failed ? 1 : 0;
