@@ -4,7 +4,10 @@
  *   null:  the null system call;
  *   xas:   call + reply-recv between two processes (different address spaces);
  *   sas:   the same between two threads of this process;
- *   ntfn:  signal + wait ping-pong between two processes.
+ *   ntfn:  signal + wait ping-pong between two processes;
+ *   xas_fpu, sas_fpu: xas and sas again with both sides touching an SSE
+ *          register every round, so each switch saves, scrubs and restores
+ *          FPU state (the measured loops above use no FPU register).
  * Under QEMU -icount shift=0 the TSC counts guest instructions, so the
  * numbers are instruction counts; otherwise TSC cycles. The cost of the
  * measuring itself (two back-to-back rdtsc and the loop) is measured the
@@ -78,11 +81,35 @@ static int echo(struct msg *m, void *ctx)
     return SERVER_REPLY;
 }
 
+/* One SSE instruction on a live register: the thread uses the FPU. */
+static inline void touch_sse(uint64_t v)
+{
+    __asm__ volatile("movq %0, %%xmm0\n\tpaddq %%xmm0, %%xmm1" ::"r"(v) : "xmm0", "xmm1");
+}
+
+static inline void call_ep_fpu(uint64_t ep, uint64_t i)
+{
+    touch_sse(i);
+    sys_call(ep, TAG(0, 1, 0), i, 0, 0, 0);
+}
+
+/* An echo server that touches SSE on every request. */
+static _Noreturn void fpu_server(uint64_t slot)
+{
+    struct sys_result r = sys_recv(slot, 0);
+    for (;;) {
+        touch_sse(r.r[2]);
+        r = sys_reply_recv(slot, TAG(0, 1, 0), r.r[2] + 1, 0, 0, 0);
+    }
+}
+
 /* Partner roles (a separate process). */
 static _Noreturn void partner(uint64_t role)
 {
     if (role == 1)
         server_loop(3, echo, NULL);
+    if (role == 3)
+        fpu_server(3);
     /* role 2: notification ping-pong: wait on slot 3, signal slot 4 */
     for (;;) {
         sys_wait(3, 0);
@@ -91,11 +118,16 @@ static _Noreturn void partner(uint64_t role)
 }
 
 static uint8_t thread_stack[16384] __attribute__((aligned(16)));
+static uint8_t thread_stack2[16384] __attribute__((aligned(16)));
 static struct ipc_buffer thread_ipcbuf __attribute__((aligned(4096)));
+
+static uint64_t same_space_fpu;
 
 static void same_space_server(void)
 {
     sys_set_ipc_buffer((uint64_t)&thread_ipcbuf);
+    if (same_space_fpu)
+        fpu_server(15);
     server_loop(10, echo, NULL);
 }
 
@@ -107,7 +139,7 @@ void same_space_server(void) __attribute__((used));
 
 int main(uint64_t arg)
 {
-    if (arg == 1 || arg == 2)
+    if (arg == 1 || arg == 2 || arg == 3)
         partner(arg);
     uint64_t size = arg & 0xffffffffffffull, off = arg >> 48;
     if (sys_map(4, RT_SLOT_SELF_PROCESS, BUNDLE_VA, CAP_R_READ).ret < 0)
@@ -150,9 +182,33 @@ int main(uint64_t arg)
         rt_panic("ipcbench: cannot start the notification partner");
     MEASURE(ntfn, (sys_signal(13, 1), sys_wait(14, 0)));
 
-    printf("bench: overhead=%llu null=%llu xas_call_reply=%llu sas_call_reply=%llu notify=%llu rounds=%d",
+    /* xas_fpu: an SSE-touching echo server in another process, endpoint 16. */
+    uint64_t xas_fpu, sas_fpu;
+    sys_create(CAP_ENDPOINT, 16, 0);
+    struct spawn_caps fpu_caps[] = { { 16, 3, CAP_R_READ } };
+    a.arg = 3;
+    a.caps = fpu_caps;
+    a.ncaps = 1;
+    struct spawned s3;
+    if (spawn(&a, &s3) < 0)
+        rt_panic("ipcbench: cannot start the FPU partner");
+    uint64_t n = 0;
+    MEASURE(xas_fpu, call_ep_fpu(16, n++));
+
+    /* sas_fpu: a second SSE-touching thread of this process, endpoint 15. */
+    sys_create(CAP_ENDPOINT, 15, 0);
+    same_space_fpu = 1;
+    if (sys_thread_create(RT_SLOT_SELF_PROCESS, 17, (uint64_t)sas_thread_entry,
+                          (uint64_t)(thread_stack2 + sizeof thread_stack2), 0, 50).ret < 0 ||
+        sys_thread_ctl(17, SYS_THREAD_START, 0).ret < 0)
+        rt_panic("ipcbench: cannot start the FPU thread");
+    MEASURE(sas_fpu, call_ep_fpu(15, n++));
+
+    printf("bench: overhead=%llu null=%llu xas_call_reply=%llu sas_call_reply=%llu notify=%llu "
+           "xas_fpu=%llu sas_fpu=%llu rounds=%d",
            (unsigned long long)overhead, (unsigned long long)null_cost, (unsigned long long)xas,
-           (unsigned long long)sas, (unsigned long long)ntfn, ROUNDS);
+           (unsigned long long)sas, (unsigned long long)ntfn, (unsigned long long)xas_fpu,
+           (unsigned long long)sas_fpu, ROUNDS);
     sys_poweroff(3, 0);
     return 0;
 }
