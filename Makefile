@@ -89,25 +89,25 @@ KCONF_ENV := KCONFIG_CONFIG=.config
 
 $(CONFIG):
 	$(Q)mkdir -p $(BUILD)
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --defconfig=../configs/defconfig ../Kconfig >/dev/null
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --defconfig=$(CURDIR)/configs/defconfig $(CURDIR)/Kconfig >/dev/null
 
 # New options in Kconfig take their defaults (no questions asked), then the
 # headers are generated.
 $(AUTOCONF): $(CONFIG) Kconfig
 	$(Q)mkdir -p $(BUILD)/include/config $(BUILD)/include/generated
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig ../Kconfig >/dev/null
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --silentoldconfig ../Kconfig
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig $(CURDIR)/Kconfig >/dev/null
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --silentoldconfig $(CURDIR)/Kconfig
 	$(Q)touch $@
 
 defconfig:
 	$(Q)mkdir -p $(BUILD)
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --defconfig=../configs/defconfig ../Kconfig
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --defconfig=$(CURDIR)/configs/defconfig $(CURDIR)/Kconfig
 menuconfig:
 	$(Q)mkdir -p $(BUILD)
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-mconf ../Kconfig
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-mconf $(CURDIR)/Kconfig
 olddefconfig:
 	$(Q)mkdir -p $(BUILD)
-	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig ../Kconfig
+	$(Q)cd $(BUILD) && $(KCONF_ENV) kconfig-conf --olddefconfig $(CURDIR)/Kconfig
 
 # --- user space: runtime, programs, the boot bundle ---------------------------
 
@@ -128,7 +128,7 @@ $(BUNDLE): $(USER_PROGRAMS)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_LIBS := $(wildcard kernel/lib/*.c)
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
-               -Ihvabi -Itests/unit \
+               -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit \
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 

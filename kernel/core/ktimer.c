@@ -55,14 +55,18 @@ void ktimer_interrupt(void)
 }
 
 /* An interrupt armed earlier than needed is kept (it re-arms when it
- * fires), so switching threads in IPC rarely touches the timer. */
+ * fires), so switching threads in IPC rarely touches the timer. A slice
+ * that is already over is not armed for again: the interrupt that saw it
+ * end asked for the reschedule, which happens on the way out of the kernel
+ * (re-arming for it at once would only interrupt the kernel's interrupt
+ * windows over and over). */
 void ktimer_reprogram_for(struct thread *cur)
 {
     struct avl_node *first = avl_first(&timers);
     uint64_t next = first ? first->key : UINT64_MAX;
-    if (cur && cur != this_cpu()->idle && cur->slice_end && cur->slice_end < next)
-        next = cur->slice_end;
     uint64_t now = time_since_boot_ns();
+    if (cur && cur != this_cpu()->idle && cur->slice_end > now && cur->slice_end < next)
+        next = cur->slice_end;
     if (ktimer_hw_deadline && ktimer_hw_deadline <= next && ktimer_hw_deadline > now)
         return;
     if (next == UINT64_MAX) {

@@ -18,6 +18,7 @@ struct cpu {
     uint64_t kstack_deepest;    /* deepest kernel-stack use seen, bytes (kdebug) */
     uint64_t irqoff_longest;    /* longest interrupts-off stretch seen, cycles (CONFIG_IRQOFF_TRACE) */
     uint64_t irqoff_since;      /* cycle count when interrupts went off (CONFIG_IRQOFF_TRACE) */
+    uint32_t irqoff_what;       /* how the kernel was entered then (irqoff.h) */
 };
 
 extern struct cpu boot_cpu;

@@ -8,9 +8,22 @@
 #include "memory.h"
 #include "object.h"
 #include "uaccess.h"
+#include "arch/cpu.h"
 #include "arch/mmu.h"
 #include "obj/frame.h"
 #include "obj/process.h"
+
+/* Page-by-page work on a frame (zeroing, mapping, unmapping, changing
+ * rights: up to SYS_FRAME_MAX_PAGES pages) opens an interrupt window every
+ * PAGES_PER_WINDOW pages. Interrupt handlers never touch frames or page
+ * tables, so the work may go on where it stopped. */
+#define PAGES_PER_WINDOW 32
+
+static inline void window_every(uint64_t i, uint64_t npages)
+{
+    if ((i + 1) % PAGES_PER_WINDOW == 0 && i + 1 < npages)
+        arch_irq_window();
+}
 
 struct frame_obj *frame_create(struct quota *q, uint64_t npages)
 {
@@ -29,7 +42,12 @@ struct frame_obj *frame_create(struct quota *q, uint64_t npages)
         obj_free(&f->obj);
         return NULL;
     }
-    memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+    /* Zeroed with an interrupt window every PAGES_PER_WINDOW pages (nobody
+     * can see the frame yet). */
+    for (uint64_t i = 0; i < npages; i++) {
+        memset(phys_to_virt(pa + i * PAGE_SIZE), 0, PAGE_SIZE);
+        window_every(i, npages);
+    }
     f->paddr = pa;
     f->npages = npages;
     return f;
@@ -74,11 +92,14 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, un
     for (uint64_t i = 0; i < f->npages; i++) {
         int rc = arch_user_map(p->space, vaddr + i * PAGE_SIZE, f->paddr + i * PAGE_SIZE, rights, &alloc);
         if (rc != MMU_OK) {
-            while (i--)
-                arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
+            for (uint64_t j = 0; j < i; j++) {
+                arch_user_unmap(p->space, vaddr + j * PAGE_SIZE);
+                window_every(j, i);
+            }
             kmem_free(p->quota, m, sizeof *m);
             return rc == MMU_EEXIST ? SYS_EEXIST : SYS_ENOMEM;
         }
+        window_every(i, f->npages);
     }
     m->proc = p;
     m->frame = f;
@@ -108,14 +129,15 @@ long vm_map_frame(struct process *p, struct frame_obj *f, uint64_t vaddr, unsign
     return rc;
 }
 
-/* Unmapping a mapping is at most SYS_FRAME_MAX_PAGES page-table updates. */
 void mapping_remove(struct mapping *m)
 {
     struct process *p = m->proc;
     struct frame_obj *f = m->frame;
     uint64_t vaddr = m->by_vaddr.key;
-    for (uint64_t i = 0; i < f->npages; i++)
+    for (uint64_t i = 0; i < f->npages; i++) {
         arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
+        window_every(i, f->npages);
+    }
     avl_remove(&p->mappings, &m->by_vaddr);
     f->nmappings--;
     cap_unbind(&m->node);
@@ -144,8 +166,10 @@ long vm_protect(struct process *p, uint64_t vaddr, unsigned rights)
         return SYS_ENOENT;
     if ((rights & ~m->max_rights) || !(rights & CAP_R_READ))
         return SYS_ERIGHTS;
-    for (uint64_t i = 0; i < m->frame->npages; i++)
+    for (uint64_t i = 0; i < m->frame->npages; i++) {
         arch_user_protect(p->space, vaddr + i * PAGE_SIZE, rights);
+        window_every(i, m->frame->npages);
+    }
     m->rights = rights;
     return SYS_OK;
 }

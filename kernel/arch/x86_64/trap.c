@@ -169,7 +169,7 @@ static const char *user_fault_name(uint64_t vector)
  * kernel operation. */
 void trap_dispatch(struct trap_frame *f)
 {
-    irqoff_begin();
+    irqoff_begin(IRQOFF_TRAP + (unsigned)f->vector);
     if (f->vector < 32) {
         bool machine_level = f->vector == 2 || f->vector == 8 || f->vector == 18;
         if (from_user(f) && !machine_level) {

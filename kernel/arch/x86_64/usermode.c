@@ -77,7 +77,20 @@ void arch_irq_window(void)
 {
     irqoff_end();
     __asm__ volatile("sti; nop; cli" ::: "memory");
-    irqoff_begin();
+    irqoff_begin(IRQOFF_WINDOW);
+}
+
+/* A new longest interrupts-off stretch (CONFIG_IRQOFF_TRACE builds). */
+void irqoff_report(uint64_t cycles, unsigned what)
+{
+    if (what >= IRQOFF_WINDOW)
+        pr_info("irqoff: new longest stretch %llu cycles, after an interrupt window", (unsigned long long)cycles);
+    else if (what >= IRQOFF_TRAP)
+        pr_info("irqoff: new longest stretch %llu cycles, entered by vector %u", (unsigned long long)cycles,
+                what - IRQOFF_TRAP);
+    else
+        pr_info("irqoff: new longest stretch %llu cycles, entered by system call %u", (unsigned long long)cycles,
+                what - IRQOFF_SYSCALL);
 }
 
 void arch_backtrace_here(void)
@@ -107,6 +120,6 @@ extern const syscall_fn syscall_table[];
 long syscall_traced(struct trap_frame *f, uint64_t nr);
 long syscall_traced(struct trap_frame *f, uint64_t nr)
 {
-    irqoff_begin();
+    irqoff_begin(IRQOFF_SYSCALL + (unsigned)nr);
     return syscall_table[nr](f);
 }
