@@ -5,6 +5,8 @@
 #   make test       host unit tests + boot tests on every target; ends with "N passed, M failed"
 #   make defconfig | menuconfig | olddefconfig
 #   make bench-boot boot-time table (scripts/bench-boot)
+#   make bench-ipc  IPC round trips against Linux (scripts/bench-ipc)
+#   make bench-irqoff  longest interrupts-off stretch and deepest kernel stack (scripts/bench-irqoff)
 #
 # Everything generated lives under build/.
 
@@ -44,7 +46,7 @@ KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel defconfig menuconfig olddefconfig setup run test unit-test boot-test \
-        bench-boot bench-ipc clean distclean
+        bench-boot bench-ipc bench-irqoff clean distclean
 
 all: kernel $(BUNDLE)
 kernel: $(BUILD)/kernel.elf
@@ -168,6 +170,9 @@ bench-ipc: setup
 bench-boot: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench-boot
+
+bench-irqoff: setup
+	$(Q)scripts/bench-irqoff
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/kernel.elf $(BUILD)/kernel.ld $(BUILD)/unit-tests $(BUILD)/test-logs \
