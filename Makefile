@@ -55,9 +55,9 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $(BUILD)/kernel.ld -o $@ $(KERNEL_OBJS)
 
-$(BUILD)/kernel.ld: kernel/arch/x86_64/kernel.ld kernel/include/layout.h
+$(BUILD)/kernel.ld: kernel/arch/x86_64/kernel.ld kernel/arch/x86_64/include/arch/layout.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -Ikernel/include $< -o $@
+	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -Ikernel/arch/x86_64/include $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(AUTOCONF) | $(SYSINC)
 	@mkdir -p $(dir $@)

@@ -33,7 +33,7 @@ void user_fault(const struct fault_info *fi)
             return;     /* killed meanwhile (by the handler's reply, or otherwise) */
     }
     char why[160];
-    fmt_snprintf(why, sizeof why, "%s (error %#llx, address %#llx) at rip %#llx: %s; killed", fi->name,
+    fmt_snprintf(why, sizeof why, "%s (error %#llx, address %#llx) at ip %#llx: %s; killed", fi->name,
                  (unsigned long long)fi->error, (unsigned long long)fi->address,
                  (unsigned long long)fi->ip, ep ? "fault handler gone" : "no fault handler");
     thread_kill(t, why);

@@ -6,7 +6,7 @@
 #include "kernel.h"
 #include "idalloc.h"
 #include "kstack.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "memory.h"
 #include "object.h"
 #include "arch/mmu.h"
@@ -15,7 +15,7 @@
 #define STACK_PAGES (KERNEL_STACK_SIZE / PAGE_SIZE)
 
 _Static_assert(KSTACK_AREA_SLOTS <= IDALLOC_MAX, "one id per stack slot");
-_Static_assert(KSTACK_AREA_SLOTS * SLOT_SPAN <= (1ull << 39), "the area fits its PML4 slot");
+_Static_assert(KSTACK_AREA_SLOTS * SLOT_SPAN <= KSTACK_AREA_SIZE, "the slots fit the area");
 
 static struct idalloc slots;
 static bool slots_ready;

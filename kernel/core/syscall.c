@@ -260,7 +260,7 @@ static long sys_map(struct trap_frame *f)
                 !user_range_ok(vaddr, ((struct frame_obj *)fc->obj)->npages * PAGE_SIZE)))
         rc = SYS_ERANGE;
     if (!rc && !(rights & CAP_R_READ))
-        rc = SYS_EINVAL;    /* x86 pages are always readable */
+        rc = SYS_EINVAL;    /* no write- or execute-only mappings */
     if (rc)
         return rc;
     return vm_map((struct process *)pc->obj, fc, vaddr, (unsigned)rights);

@@ -20,8 +20,6 @@ struct ktimer {
  * earlier arming, with expire to call when it passes. */
 void ktimer_arm(struct ktimer *t, uint64_t deadline, void (*expire)(struct ktimer *t));
 void ktimer_cancel(struct ktimer *t);
-static inline bool ktimer_armed_p(const struct ktimer *t) { return t->armed; }
-static inline uint64_t ktimer_deadline(const struct ktimer *t) { return t->armed ? t->node.key : 0; }
 
 /* The timer interrupt: runs every due timer, notes the slice end, re-arms. */
 void ktimer_interrupt(void);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "bootinfo.h"
 #include "frames.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "pagetable.h"
 #include "phys.h"
 
@@ -15,7 +15,7 @@ extern struct frame_allocator frame_allocator;
 extern const struct phys_access phys_access_kernel;
 /* Page-table callbacks for the kernel's tables (tables via the direct map). */
 extern const struct pt_ops kernel_pt_ops;
-/* Physical address of the kernel's PML4 (0 until memory_init). */
+/* Physical address of the kernel's top-level page table (0 until memory_init). */
 extern uint64_t kernel_root;
 
 static inline void *phys_to_virt(uint64_t paddr)
@@ -40,7 +40,8 @@ static inline uint64_t kernel_image_phys(const void *p)
  * RAM, kernel sections with their own permissions) and switches to them. */
 void memory_init(const struct boot_info *bi, const struct phys_region *map, unsigned n);
 
-/* Creates the shared kernel-half PML4 entries before user spaces exist. */
+/* Creates the top-level entries of the kernel half every address space
+ * shares, before user spaces exist. */
 void memory_prepare_user_spaces(void);
 
 /* Allocates one zeroed frame; returns its physical address or FRAME_NONE. */

@@ -4,7 +4,7 @@
  * it was made with, so the derivation tree removes it on revocation. Page
  * tables are paid for by the process mapped into. */
 #include "kernel.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "memory.h"
 #include "object.h"
 #include "uaccess.h"

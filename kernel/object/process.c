@@ -1,7 +1,7 @@
 /* Processes: creation, death and the step-by-step teardown (see
  * obj/process.h). */
 #include "kernel.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "memory.h"
 #include "object.h"
 #include "arch/mmu.h"

@@ -2,7 +2,7 @@
  * obj/thread.h). */
 #include "kernel.h"
 #include "kstack.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "object.h"
 #include "percpu.h"
 #include "sched.h"
@@ -65,7 +65,7 @@ struct trap_frame *thread_result_frame(struct thread *t)
 }
 
 /* Where a woken thread's result goes: a thread blocked sending a fault
- * message keeps its user rax (it made no system call). */
+ * message keeps its user result register (it made no system call). */
 static void set_wait_result(struct thread *t, long result)
 {
     if (t->fault_pending) {

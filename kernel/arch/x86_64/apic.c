@@ -2,7 +2,7 @@
  * The timer is calibrated against the TSC and runs periodically for now. */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 #include "time.h"
 

@@ -8,7 +8,7 @@
  * KERNEL_VIRT_BASE), enables long mode with NX, and jumps to kmain() in the
  * higher half. kernel/core/memory.c replaces these tables with the final ones.
  */
-#include "layout.h"
+#include "arch/layout.h"
 #include "pvh.h"
 
 #define CR0_PE  (1 << 0)

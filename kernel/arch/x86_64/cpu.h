@@ -5,6 +5,7 @@
 #define ARCH_CPU_H
 
 #include <stdint.h>
+#include "arch/cpu.h"     /* interrupt flag, idle, relax, cycle counter */
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
@@ -62,23 +63,7 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline uint64_t irq_save(void)
-{
-    uint64_t flags;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
-    return flags;
-}
-static inline void irq_restore(uint64_t flags)
-{
-    if (flags & (1u << 9))
-        irq_enable();
-}
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
-/* Enables interrupts and halts atomically (sti's one-instruction shadow). */
-static inline void cpu_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
 

@@ -3,7 +3,7 @@
  * the kernel stack is the problem. */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 
 #include "segments.h"

@@ -2,7 +2,7 @@
  * device interrupts to be routed by the drivers that come later. */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 
 #define IOREGSEL 0x00

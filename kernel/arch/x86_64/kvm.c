@@ -1,7 +1,7 @@
 /* kvmclock: KVM's paravirtual clock, a pvclock structure KVM keeps current. */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 #include "time.h"
 #include "kvm.h"
@@ -19,6 +19,6 @@ struct pvclock_time_info *kvmclock_init(void)
         return NULL;
     wrmsr(MSR_KVM_SYSTEM_TIME_NEW, ((uint64_t)&kvmclock - KERNEL_VIRT_BASE) | 1);
     for (int i = 0; i < 1000000 && kvmclock.tsc_to_system_mul == 0; i++)
-        cpu_relax();
+        arch_relax();
     return kvmclock.tsc_to_system_mul ? &kvmclock : NULL;
 }

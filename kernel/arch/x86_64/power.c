@@ -3,7 +3,7 @@
  * register on hardware-reduced platforms such as microvm). */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 #include "xen.h"
 
@@ -50,7 +50,7 @@ static void acpi_s5(void)
 
 _Noreturn void machine_poweroff(enum poweroff_status status)
 {
-    irq_disable();
+    arch_irq_disable();
     if (debug_exit_present())
         outl(DEBUG_EXIT_PORT, status == POWEROFF_SUCCESS ? 0x10 : 0x11);
     if (hv.kind == HV_XEN)
@@ -59,7 +59,7 @@ _Noreturn void machine_poweroff(enum poweroff_status status)
     /* QEMU acts on the ACPI write a little later: give it time before
      * concluding that nothing worked. */
     for (uint64_t start = rdtsc(); rdtsc() - start < 2000000000ull;)
-        cpu_relax();
+        arch_relax();
     kprintf("poweroff: no power-off method worked; halting\n");
     for (;;)
         cpu_halt();

@@ -125,7 +125,7 @@ SELFTEST(timer_advancing, "the clock advances and APIC timer ticks arrive, no fa
     uint64_t t0 = time_since_boot_ns();
     uint64_t ticks0 = timer_ticks;
     while (timer_ticks - ticks0 < want && time_since_boot_ns() - t0 < 2000000000ull)
-        cpu_idle();
+        arch_idle();
     uint64_t now = time_since_boot_ns();
     uint64_t ticks = timer_ticks - ticks0;
     uint64_t total = timer_ticks;
@@ -155,7 +155,7 @@ SELFTEST(interrupt_delivery, "a self-IPI reaches its handler exactly once")
     selftest_irqs = 0;
     lapic_send_self_ipi(VEC_SELFTEST);
     for (int i = 0; i < 1000000 && selftest_irqs == 0; i++)
-        cpu_relax();
+        arch_relax();
     time_delay_ns(100000);
     irq_set_handler(VEC_SELFTEST, NULL);
     CHECK(selftest_irqs == 1, "handler ran %u times", selftest_irqs);

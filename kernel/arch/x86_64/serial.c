@@ -12,7 +12,7 @@ enum { UART_THR = 0, UART_IER = 1, UART_DLL = 0, UART_DLH = 1, UART_FCR = 2, UAR
 static void uart_putc(char c)
 {
     for (int i = 0; i < SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); i++)
-        cpu_relax();
+        arch_relax();
     outb(COM1 + UART_THR, (uint8_t)c);
 }
 

@@ -140,7 +140,7 @@ void kmain(uint32_t start_info_paddr)
     lapic_init();
     ioapic_init();
     lapic_timer_start_periodic(100);
-    irq_enable();
+    arch_irq_enable();
 
     uint64_t ready_tsc = rdtsc();
     pr_info("ready: kernel entry to ready in %llu us; TSC at ready %llu (%llu since entry)",

@@ -9,7 +9,7 @@
 #include "arch/percpu.h"
 #include "uapi/syscall_count.h"
 #include "asm-offsets.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "frame.h"
 #include "segments.h"
 

@@ -95,5 +95,5 @@ void time_delay_ns(uint64_t ns)
     uint64_t start = rdtsc();
     uint64_t cycles = ns * tsc_khz / 1000000;
     while (rdtsc() - start < cycles)
-        cpu_relax();
+        arch_relax();
 }

@@ -7,7 +7,7 @@
 #include "fault.h"
 #include "irqoff.h"
 #include "kstack.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "percpu.h"
 #include "platform.h"
 #include "sched.h"

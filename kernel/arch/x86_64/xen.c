@@ -3,7 +3,7 @@
  * and shutdown. */
 #include "kernel.h"
 #include "cpu.h"
-#include "layout.h"
+#include "arch/layout.h"
 #include "platform.h"
 #include "time.h"
 #include "xen.h"

@@ -78,7 +78,7 @@ _Static_assert(offsetof(struct thread, qnext) == offsetof(struct thread, qlink.n
                "the typed queue links overlay the runqueue.h ones");
 
 /* Creates a suspended thread in p starting at entry (user address) with
- * rsp = stack and first argument arg. The caller checked the addresses and
+ * its stack pointer at stack and first argument arg. The caller checked the addresses and
  * priority and that p is alive. NULL if p's quota cannot pay. */
 struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg,
                              unsigned priority);

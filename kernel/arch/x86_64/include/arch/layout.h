@@ -24,6 +24,7 @@
 /* Kernel stacks, each KERNEL_STACK_SIZE with an unmapped guard of the same
  * size below it (core/kstack.c): KSTACK_AREA_SLOTS slots, PML4 slot 392. */
 #define KSTACK_AREA_BASE    ULL(0xffffc40000000000)
+#define KSTACK_AREA_SIZE    ULL(0x8000000000)
 #define KSTACK_AREA_SLOTS   262144
 #define PML4_INDEX_KSTACKS  392
 /* Largest physical address the direct map covers: 1 TiB (PML4 slots 256-257). */
