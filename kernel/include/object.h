@@ -73,11 +73,15 @@ static inline void obj_get(struct kobj *o)
 /* Drops a reference; the last one queues the object for the reaper. */
 void obj_put(struct kobj *o);
 
-/* A capability in a slot now names o (ncaps counts them), or no longer
- * does. The last capability going calls the type's hook (a notification
- * stops its timer, nobody being able to re-arm it). */
-void obj_cap_added(struct kobj *o);
-void obj_cap_removed(struct kobj *o);
+/* The capability in slot c now names o (ncaps counts them), or is about to
+ * stop naming it. The last capability going calls the type's hook (a
+ * notification stops its timer, nobody being able to re-arm it); a
+ * process's capabilities to itself and outside capabilities to its threads
+ * are counted, so that a process nothing outside can reach is destroyed
+ * (obj/process.h). */
+struct cap;
+void obj_cap_added(struct kobj *o, const struct cap *c);
+void obj_cap_removed(struct kobj *o, const struct cap *c);
 
 /* --- quotas (object.c) --- */
 /* Charges bytes (a multiple of the page size) to q; false (nothing charged)

@@ -62,14 +62,14 @@ static void fill(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t ba
 void cap_install(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t badge)
 {
     fill(dst, obj, rights, badge, 0);
-    obj_cap_added(obj);
+    obj_cap_added(obj, dst);
 }
 
 void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge)
 {
     fill(dst, src->obj, src->rights & rights, src->badge ? src->badge : badge, CAPF_COPY);
     obj_get(src->obj);
-    obj_cap_added(src->obj);
+    obj_cap_added(src->obj, dst);
     dlist_insert_before(&src->children, &dst->sibling);     /* copies at the back */
 }
 
@@ -138,8 +138,8 @@ static bool delete_step(struct cap *c, unsigned *work)
     }
     dlist_replace_with_elements(&c->sibling, &c->children);
     struct kobj *obj = c->obj;
+    obj_cap_removed(obj, c);
     clear(c);
-    obj_cap_removed(obj);
     obj_put(obj);
     (*work)++;
     return true;

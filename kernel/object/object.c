@@ -137,16 +137,21 @@ void obj_free(struct kobj *o)
     quota_put(q);
 }
 
-void obj_cap_added(struct kobj *o)
+void obj_cap_added(struct kobj *o, const struct cap *c)
 {
     o->ncaps++;
+    if (o->type == CAP_PROCESS || o->type == CAP_THREAD)
+        process_count_cap(o, c, +1);
 }
 
-void obj_cap_removed(struct kobj *o)
+void obj_cap_removed(struct kobj *o, const struct cap *c)
 {
     BUG_ON(o->ncaps == 0, "capability count underflow");
-    if (--o->ncaps == 0 && o->type == CAP_NOTIFICATION)
+    o->ncaps--;
+    if (o->ncaps == 0 && o->type == CAP_NOTIFICATION)
         ntfn_last_cap_gone((struct notification *)o);
+    if (o->type == CAP_PROCESS || o->type == CAP_THREAD)
+        process_count_cap(o, c, -1);
 }
 
 unsigned binding_remove(struct cap *node)
@@ -214,6 +219,8 @@ void obj_put(struct kobj *o)
     BUG_ON(o->refs == 0, "reference count underflow");
     if (--o->refs == 0)
         reap_queue(o);
+    else if (o->type == CAP_PROCESS)
+        process_check_reachable((struct process *)o);
 }
 
 /* One bounded step for o: REAP_MORE (call again), REAP_DONE (o stays,

@@ -11,8 +11,66 @@
 #include "obj/thread.h"
 
 #define CAP_TABLE_PAGES ((SYS_CAP_SLOTS * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define CAP_TABLE_BYTES (CAP_TABLE_PAGES * PAGE_SIZE)
+_Static_assert((CAP_TABLE_BYTES & (CAP_TABLE_BYTES - 1)) == 0, "tables are aligned to their size");
 
 static uint32_t next_pid = 1;
+
+/* A capability table is aligned to its size and slot 0 (never a
+ * capability: cap_lookup refuses it) names the process that owns it, so
+ * the owner of any slot is found in O(1). */
+static struct cap *table_alloc_for(struct process *p)
+{
+    struct quota *q = p->quota;
+    if (!quota_charge(q, CAP_TABLE_BYTES))
+        return NULL;
+    uint64_t pa = frame_alloc_contig(&frame_allocator, CAP_TABLE_PAGES, CAP_TABLE_BYTES, 0);
+    if (pa == FRAME_NONE) {
+        quota_release(q, CAP_TABLE_BYTES);
+        return NULL;
+    }
+    struct cap *table = phys_to_virt(pa);
+    cap_table_init(table);
+    table[0].obj = &p->obj;     /* owner, not a reference; type stays CAP_NULL */
+    return table;
+}
+
+static void table_free(struct process *p)
+{
+    frame_free(&frame_allocator, virt_to_phys(p->caps), CAP_TABLE_PAGES);
+    quota_release(p->quota, CAP_TABLE_BYTES);
+    p->caps = NULL;
+}
+
+static struct process *table_owner(const struct cap *c)
+{
+    const struct cap *table = (const struct cap *)ALIGN_DOWN((uintptr_t)c, CAP_TABLE_BYTES);
+    return (struct process *)table[0].obj;
+}
+
+void process_check_reachable(struct process *p)
+{
+    if (p->state == P_ALIVE && p->obj.refs == p->self_caps && p->ext_thread_caps == 0)
+        reap_queue(&p->obj);
+}
+
+void process_count_cap(struct kobj *o, const struct cap *c, int delta)
+{
+    struct process *owner = table_owner(c);
+    if (o->type == CAP_PROCESS) {
+        struct process *p = (struct process *)o;
+        if (p == owner)
+            p->self_caps += delta;      /* a removal's obj_put checks reachability */
+        return;
+    }
+    struct thread *t = (struct thread *)o;
+    if (!t->proc || t->proc == owner)
+        return;                         /* dead, or named from inside its process */
+    t->ext_caps += delta;
+    t->proc->ext_thread_caps += delta;
+    if (delta < 0 && t->proc->ext_thread_caps == 0)
+        process_check_reachable(t->proc);
+}
 
 /* A process's own quota pays for a slab page (the process object), its
  * capability table and the root of its address space. */
@@ -52,21 +110,21 @@ struct process *process_create(struct quota *parent, uint64_t quota_bytes)
     if (!p)
         return NULL;
     p->quota = q;
-    p->caps = kpages_alloc(q, CAP_TABLE_PAGES);
+    p->caps = table_alloc_for(p);
     if (p->caps && quota_charge(q, PAGE_SIZE)) {
         p->space = arch_space_create();
         if (!p->space)
             quota_release(q, PAGE_SIZE);
     }
     if (!p->space) {
-        kpages_free(q, p->caps, CAP_TABLE_PAGES);
+        if (p->caps)
+            table_free(p);
         p->obj.refs = 0;
         obj_free(&p->obj);
         return NULL;
     }
     p->pid = next_pid++;
     p->state = P_ALIVE;
-    cap_table_init(p->caps);
     dlist_init(&p->threads);
     dlist_init(&p->endpoints);
     p->mappings = (struct avl_tree)AVL_TREE_INIT;
@@ -148,8 +206,7 @@ static bool teardown_step(struct process *p)
         arch_space_free(p->space);
         quota_release(p->quota, PAGE_SIZE);
         p->space = 0;
-        kpages_free(p->quota, p->caps, CAP_TABLE_PAGES);
-        p->caps = NULL;
+        table_free(p);
         return true;
     }
 }
@@ -157,10 +214,11 @@ static bool teardown_step(struct process *p)
 int process_reap(struct process *p)
 {
     if (p->state == P_ALIVE) {
-        if (p->obj.refs)
+        if (p->obj.refs && !(p->obj.refs == p->self_caps && p->ext_thread_caps == 0))
             return REAP_DONE;
         /* The last reference went before any thread started (never-started
-         * threads hold none): tear it down now. */
+         * threads hold none), or all that is left is its own capabilities to
+         * itself (process_check_reachable): tear it down now. */
         p->state = P_DYING;
         p->td_stage = 0;
         p->td_cursor = 0;

@@ -146,13 +146,17 @@ void thread_kill(struct thread *t, const char *why)
     t->ipcbuf_vaddr = 0;
     t->state = T_DEAD;
     t->proc = NULL;
+    p->ext_thread_caps -= t->ext_caps;      /* a dead thread can no longer be started */
+    t->ext_caps = 0;
     dlist_remove(&t->in_proc);
     live_threads--;
     if (dlist_empty(&p->threads))
         process_thread_died(p);
     if (t->started) {
         t->started = false;
-        obj_put(&p->obj);
+        obj_put(&p->obj);       /* checks whether p is still reachable */
+    } else if (p->ext_thread_caps == 0) {
+        process_check_reachable(p);
     }
     if (t == current_thread())
         this_cpu()->exit_work |= EXIT_RESCHED;     /* it leaves on its way out */

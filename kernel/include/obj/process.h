@@ -32,6 +32,8 @@ struct process {
     struct dlist threads;       /* its threads that are not dead */
     struct dlist endpoints;     /* endpoints it created: they die with it */
     uint64_t pt_pages;          /* user page-table pages, charged to its quota */
+    uint32_t self_caps;         /* capabilities in its own table naming itself */
+    uint32_t ext_thread_caps;   /* capabilities outside it naming its threads */
 };
 
 /* Creates a process with a new quota of quota_bytes carved out of parent
@@ -42,6 +44,18 @@ struct process *process_create(struct quota *parent, uint64_t quota_bytes);
 uint64_t process_min_quota(void);
 /* Its last thread is dead: queue the teardown. */
 void process_thread_died(struct process *p);
+/* Counts a capability in slot c to object o (a process or a thread) being
+ * added (+1) or removed (-1): a process's capabilities to itself, and
+ * capabilities to its threads held outside it. */
+void process_count_cap(struct kobj *o, const struct cap *c, int delta);
+/* A process is unreachable when all that refers to it is its own
+ * capabilities to itself (so none of its threads has started: a started
+ * thread holds a reference) and nothing outside names one of its threads
+ * (which could be started): nothing can ever run in it or name it again,
+ * so it is torn down (a process holding a capability to itself, as every
+ * spawned process does, is no longer kept alive by it). Called where its
+ * references or those counts drop. */
+void process_check_reachable(struct process *p);
 int process_reap(struct process *p);
 /* Page-table page allocator charged to p (for arch_user_map). */
 struct mmu_alloc process_table_alloc(struct process *p);

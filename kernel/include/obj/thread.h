@@ -68,6 +68,8 @@ struct thread {
     struct ktimer timeout;
     uint64_t slice_end;         /* ns; when its time slice ends */
     struct dlist in_proc;       /* in proc->threads while not dead */
+    uint32_t ext_caps;          /* capabilities to it outside its process (counted in
+                                   proc->ext_thread_caps while it is alive) */
     struct dlist all;           /* every thread (kdebug checks) */
     bool fault_pending;         /* its IPC is a fault message; the reply says resume or kill */
     long fault_result;          /* how that IPC ended (SYS_OK: resume) */

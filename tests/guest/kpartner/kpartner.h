@@ -66,6 +66,22 @@ enum kp_role {
      *                     IPC buffer); reply len the same, word i + 1
      *   KP_PING_OP_STOP   reply MR0 = rounds checked, MR1 = errors; exits */
     KP_REGPING = 9,
+    /* Capability agent for ktest's graph tests (t_revoke.c, t_deep.c):
+     * serves KP_OP_A_* requests on KP_SLOT_A (endpoint, READ) that act on
+     * its own capability table and address space; every reply has label 0
+     * and MR0 = the result of the system call made (see kp_op). Caps sent
+     * to it arrive in KP_SLOT_RECV (moved elsewhere by KP_OP_A_TAKE). */
+    KP_AGENT = 10,
+    /* Teardown that kills the thread running it: creates a process C
+     * (quota param KiB, at least 64) holding a copy of the partner's own
+     * thread cap (C's slot 5) and, after it, copies of an endpoint, a
+     * notification, a frame (also mapped in C), a never-started thread of
+     * C, then signals KP_SLOT_A (notification, WRITE) and waits on
+     * KP_SLOT_B (notification, READ). When woken it deletes its own thread
+     * cap (slot 2: ktest has deleted its copy, so C's is the last) and then
+     * C's only cap: C's teardown deletes the last cap to the thread that
+     * runs it. The rest of that teardown must still happen. */
+    KP_SELFTEAR = 11,
 };
 
 enum kp_op {
@@ -74,6 +90,21 @@ enum kp_op {
     KP_OP_CAPBACK = 3,
     KP_OP_EXIT = 4,
     KP_OP_RECV2 = 5,
+    /* KP_AGENT requests (MR0.. arguments; reply MR0 = result): */
+    KP_OP_A_COPY = 16,      /* cap_copy(MR0 src, MR1 dst, MR2 rights, 0) */
+    KP_OP_A_MOVE = 17,      /* cap_move(MR0, MR1) */
+    KP_OP_A_DELETE = 18,    /* cap_delete(MR0) */
+    KP_OP_A_REVOKE = 19,    /* cap_revoke(MR0): MR0 = count or error */
+    KP_OP_A_MAP = 20,       /* map(MR0 frame slot, self, MR1 vaddr, MR2 rights) */
+    KP_OP_A_UNMAP = 21,     /* unmap(self, MR0) */
+    KP_OP_A_TAKE = 22,      /* a cap came with the request: cap_move(KP_SLOT_RECV, MR0)
+                               (SYS_ENOCAP if none came) */
+    KP_OP_A_GIVE = 23,      /* the reply carries the cap in slot MR0 (caps = 1) */
+    KP_OP_A_SLOTS = 24,     /* MR0 = bitmap of the occupied slots MR0 .. MR0 + 63 */
+    KP_OP_A_CHAIN = 25,     /* copies MR0 -> MR1 -> MR1 + 1 -> ... (MR2 copies, rights
+                               MR3): MR0 = copies made, MR1 = the last slot filled */
+    KP_OP_A_DELRANGE = 26,  /* deletes slots MR0 .. MR1 - 1 in that order: MR0 = deleted */
+    KP_OP_A_INFO = 27,      /* cap_info(MR0): MR0 = type or error, MR1 rights, MR2 badge */
 };
 
 enum kp_fault {
@@ -82,6 +113,8 @@ enum kp_fault {
 };
 
 #define KP_SHM_VA 0x0000000300000000ull
+/* Where KP_SELFTEAR maps its frame in C. */
+#define KP_SELFTEAR_VA 0x0000000400000000ull
 
 #define KP_PING_OWNER    0xb1
 #define KP_PING_BADGE    0xb0b

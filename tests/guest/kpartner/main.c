@@ -208,6 +208,128 @@ static int regping(void)
     }
 }
 
+/* KP_AGENT: acts on its own table and address space on request. */
+static _Noreturn void agent(void)
+{
+    struct ipc_buffer *b = rt_ipc_buffer();
+    struct msg m;
+    sys_cap_delete(KP_SLOT_RECV);
+    b->recv_slot = KP_SLOT_RECV;
+    long r = ipc_recv(KP_SLOT_A, &m);
+    for (;;) {
+        if (r < 0)
+            rt_panic("kpartner: agent: receive failed: %ld", r);
+        bool got_cap = TAG_CAPS(m.tag) != 0;
+        uint64_t a0 = m.mr[0], a1 = m.mr[1], a2 = m.mr[2], a3 = m.mr[3];
+        struct sys_result sr = { 0 };
+        unsigned caps = 0;
+        m.mr[1] = m.mr[2] = m.mr[3] = 0;
+        switch (TAG_LABEL(m.tag)) {
+        case KP_OP_A_COPY: sr = sys_cap_copy(a0, a1, a2, 0); break;
+        case KP_OP_A_MOVE: sr = sys_cap_move(a0, a1); break;
+        case KP_OP_A_DELETE: sr = sys_cap_delete(a0); break;
+        case KP_OP_A_REVOKE: sr = sys_cap_revoke(a0); break;
+        case KP_OP_A_MAP: sr = sys_map(a0, RT_SLOT_SELF_PROCESS, a1, a2); break;
+        case KP_OP_A_UNMAP: sr = sys_unmap(RT_SLOT_SELF_PROCESS, a0); break;
+        case KP_OP_A_TAKE:
+            sr.ret = got_cap ? sys_cap_move(KP_SLOT_RECV, a0).ret : SYS_ENOCAP;
+            break;
+        case KP_OP_A_GIVE:
+            b->send_cap = a0;
+            caps = 1;
+            break;
+        case KP_OP_A_SLOTS: {
+            uint64_t bits = 0;
+            for (uint64_t i = 0; i < 64; i++)
+                if (a0 + i < SYS_CAP_SLOTS && sys_cap_info(a0 + i).ret > 0)
+                    bits |= 1ull << i;
+            sr.ret = (long)bits;
+            break;
+        }
+        case KP_OP_A_CHAIN: {
+            uint64_t prev = a0, made = 0;
+            for (uint64_t i = 0; i < a2; i++) {
+                if (sys_cap_copy(prev, a1 + i, a3, 0).ret != 0)
+                    break;
+                prev = a1 + i;
+                made++;
+            }
+            sr.ret = (long)made;
+            m.mr[1] = prev;
+            break;
+        }
+        case KP_OP_A_DELRANGE: {
+            long n = 0;
+            for (uint64_t s = a0; s < a1 && s < SYS_CAP_SLOTS; s++)
+                if (sys_cap_delete(s).ret == 0)
+                    n++;
+            sr.ret = n;
+            break;
+        }
+        case KP_OP_A_INFO:
+            sr = sys_cap_info(a0);
+            m.mr[1] = sr.r[0];
+            m.mr[2] = sr.r[1];
+            break;
+        default:
+            sr.ret = SYS_EINVAL;
+            break;
+        }
+        if (got_cap)
+            sys_cap_delete(KP_SLOT_RECV);   /* not taken: dropped */
+        m.mr[0] = (uint64_t)sr.ret;
+        m.tag = TAG(0, 4, caps);
+        b->recv_slot = KP_SLOT_RECV;
+        r = ipc_reply_recv(KP_SLOT_A, &m);
+        b->send_cap = 0;
+    }
+}
+
+/* KP_SELFTEAR (see kpartner.h). */
+static int selftear(uint64_t kib)
+{
+    const uint64_t C = 20, EP = 21, N = 22, F = 23, T = 24;
+    if (kib < 64)
+        kib = 64;
+    long rc = sys_create(CAP_PROCESS, C, kib * 1024).ret;
+    if (rc == 0)
+        rc = sys_cap_give(C, RT_SLOT_SELF_THREAD, 5, CAP_R_ALL).ret;
+    if (rc == 0)
+        rc = sys_create(CAP_ENDPOINT, EP, 0).ret;
+    if (rc == 0)
+        rc = sys_create(CAP_NOTIFICATION, N, 0).ret;
+    if (rc == 0)
+        rc = sys_create(CAP_FRAME, F, 4).ret;
+    if (rc == 0)
+        rc = sys_thread_create(C, T, 0x400000, 0x500000, 0, 1).ret;
+    for (uint64_t s = 6; rc == 0 && s < 40; s++)
+        rc = sys_cap_give(C, s % 2 ? EP : N, s, CAP_R_ALL).ret;
+    if (rc == 0)
+        rc = sys_cap_give(C, F, 40, CAP_R_ALL).ret;
+    if (rc == 0)
+        rc = sys_cap_give(C, T, 41, CAP_R_ALL).ret;
+    if (rc == 0)
+        rc = sys_map(F, C, KP_SELFTEAR_VA, CAP_R_READ | CAP_R_WRITE).ret;
+    if (rc == 0)
+        rc = sys_cap_give(C, C, 42, CAP_R_READ).ret;     /* a read-only cap to itself, deleted with it */
+    /* Only C holds these now (the frame also through its mapping). */
+    sys_cap_delete(EP);
+    sys_cap_delete(N);
+    sys_cap_delete(F);
+    sys_cap_delete(T);
+    if (rc != 0) {
+        printf("kpartner: selftear: setting up failed: %ld", rc);
+        return 1;
+    }
+    sys_signal(KP_SLOT_A, 1);
+    if (sys_wait(KP_SLOT_B, 0).ret != 0)
+        return 1;
+    sys_cap_delete(RT_SLOT_SELF_THREAD);
+    sys_cap_delete(C);          /* C's teardown ends this thread */
+    printf("kpartner: selftear: still running after deleting C");
+    return 1;
+}
+
 int main(uint64_t arg)
 {
     switch (KP_ROLE(arg)) {
@@ -235,6 +357,10 @@ int main(uint64_t arg)
         return regdump();
     case KP_REGPING:
         return regping();
+    case KP_AGENT:
+        agent();
+    case KP_SELFTEAR:
+        return selftear(KP_PARAM(arg));
     }
     printf("kpartner: unknown role %u", KP_ROLE(arg));
     return 1;

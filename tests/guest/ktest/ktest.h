@@ -121,6 +121,33 @@ bool kt_process_dead(uint64_t process);
 /* recv with a deadline ms from now. */
 long kt_recv(uint64_t ep, uint64_t ms, struct msg *m);
 
+/* --- graph tests (kgraph.c): the kernel's own checks and counters --------------- */
+
+/* kdebug (needs the platform cap, KT_SLOT_PLATFORM). */
+struct kt_kstats {
+    long rc;
+    uint64_t stack_max;     /* deepest kernel-stack use seen (bytes) */
+    uint64_t irqoff_max;    /* longest interrupts-off stretch (TSC ticks; 0 if not traced) */
+    uint64_t free_frames;
+    uint64_t threads;       /* live threads */
+    uint64_t objects;       /* live kernel objects */
+};
+#define KT_KSTACK_SIZE 16384    /* a kernel stack: its deepest use must stay below */
+long kt_kcheck(void);                   /* SYS_KDEBUG_CHECK: violations (0 = fine) */
+struct kt_kstats kt_kstats(void);       /* SYS_KDEBUG_STATS */
+void kt_kstats_reset(void);             /* SYS_KDEBUG_RESET */
+/* Waits up to ms for ktest's quota use to come back to used0 (lower
+ * priorities run meanwhile); true if it did. */
+bool kt_quota_back(uint64_t used0, uint64_t ms);
+static inline uint64_t kt_quota_used(void) { return sys_quota(RT_SLOT_SELF_PROCESS).r[0]; }
+/* After a graph was torn down: ktest's quota is back to used0 exactly, the
+ * kernel's invariant checks find nothing, its deepest kernel stack stayed
+ * below KT_KSTACK_SIZE, and the kernel still creates, calls, maps and
+ * times (kt_kernel_works). Logs the counters as "ktest: name: ...". */
+bool kt_graph_after(const char *name, uint64_t used0);
+/* create, call a partner, map, a timer: the kernel still works. */
+bool kt_kernel_works(void);
+
 /* --- the tests -------------------------------------------------------------------- */
 
 struct kt_test {
@@ -132,10 +159,11 @@ struct kt_test {
 /* Every t_*.c file exports its table; main.c runs them in order. */
 extern const struct kt_test kt_basic_tests[], kt_cap_tests[], kt_ipc_tests[], kt_ntfn_tests[],
     kt_sched_tests[], kt_fault_tests[], kt_vm_tests[], kt_proc_tests[], kt_regs_tests[], kt_fuzz_tests[],
-    kt_bug_tests[];
+    kt_bug_tests[], kt_deep_tests[], kt_revoke_tests[], kt_objfuzz_tests[], kt_deep_crash_tests[];
 extern const unsigned kt_basic_tests_count, kt_cap_tests_count, kt_ipc_tests_count, kt_ntfn_tests_count,
     kt_sched_tests_count, kt_fault_tests_count, kt_vm_tests_count, kt_proc_tests_count, kt_regs_tests_count,
-    kt_fuzz_tests_count, kt_bug_tests_count;
+    kt_fuzz_tests_count, kt_bug_tests_count, kt_deep_tests_count, kt_revoke_tests_count,
+    kt_objfuzz_tests_count, kt_deep_crash_tests_count;
 
 #define KT_COUNT(table) const unsigned table##_count = sizeof table / sizeof table[0]
 

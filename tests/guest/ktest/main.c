@@ -317,14 +317,19 @@ int main(uint64_t arg)
         { kt_sched_tests, &kt_sched_tests_count }, { kt_fault_tests, &kt_fault_tests_count },
         { kt_vm_tests, &kt_vm_tests_count },       { kt_proc_tests, &kt_proc_tests_count },
         { kt_regs_tests, &kt_regs_tests_count },   { kt_fuzz_tests, &kt_fuzz_tests_count },
-        { kt_bug_tests, &kt_bug_tests_count },
+        { kt_deep_tests, &kt_deep_tests_count },   { kt_revoke_tests, &kt_revoke_tests_count },
+        { kt_objfuzz_tests, &kt_objfuzz_tests_count },
+        /* From here on, tests that may bring the kernel down. */
+        { kt_bug_tests, &kt_bug_tests_count },     { kt_deep_crash_tests, &kt_deep_crash_tests_count },
     };
     unsigned passed = 0, failed = 0;
+    bool crashers = false;
     for (unsigned t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        bool crashers = tables[t].tests == kt_bug_tests;
-        if (crashers)
+        if (!crashers && tables[t].tests == kt_bug_tests) {
+            crashers = true;
             printf("ktest: so far %u passed, %u failed; now the tests that may bring the kernel down", passed,
                    failed);
+        }
         for (unsigned i = 0; i < *tables[t].count; i++) {
             const struct kt_test *k = &tables[t].tests[i];
             if (crashers)
