@@ -82,6 +82,12 @@ enum kp_role {
      * C's only cap: C's teardown deletes the last cap to the thread that
      * runs it. The rest of that teardown must still happen. */
     KP_SELFTEAR = 11,
+    /* Endpoint owner that faults into its own endpoint: creates an endpoint
+     * in slot 11, hands a copy to ktest as KP_OWNER does (call on
+     * KP_SLOT_A with the cap attached), makes it its own thread's fault
+     * endpoint and executes ud2. Killing it (reply with a non-zero label
+     * to the fault) ends the process and so the endpoint. */
+    KP_OWNER_FAULT = 12,
 };
 
 enum kp_op {
@@ -90,6 +96,7 @@ enum kp_op {
     KP_OP_CAPBACK = 3,
     KP_OP_EXIT = 4,
     KP_OP_RECV2 = 5,
+    KP_OP_REPLYCAP = 6,     /* reply carrying its own KP_SLOT_A capability (caps = 1) */
     /* KP_AGENT requests (MR0.. arguments; reply MR0 = result): */
     KP_OP_A_COPY = 16,      /* cap_copy(MR0 src, MR1 dst, MR2 rights, 0) */
     KP_OP_A_MOVE = 17,      /* cap_move(MR0, MR1) */

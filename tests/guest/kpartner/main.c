@@ -52,6 +52,10 @@ static _Noreturn void serve(uint64_t ep)
             sys_cap_delete(KP_SLOT_RECV);
             r = ipc_recv(ep, &m);
             continue;
+        case KP_OP_REPLYCAP:
+            b->send_cap = KP_SLOT_A;
+            m.tag = TAG(0, 0, 1);
+            break;
         case KP_OP_EXIT:
             rt_exit(0);
         case KP_OP_RECV2:
@@ -132,6 +136,19 @@ static int owner(void)
     struct msg m = { .tag = TAG(0, 0, 1) };
     ipc_call(KP_SLOT_A, &m);
     serve(11);
+}
+
+static int owner_fault(void)
+{
+    if (sys_create(CAP_ENDPOINT, 11, 0).ret < 0)
+        return 1;
+    rt_ipc_buffer()->send_cap = 11;
+    struct msg m = { .tag = TAG(0, 0, 1) };
+    ipc_call(KP_SLOT_A, &m);
+    if (sys_thread_ctl(RT_SLOT_SELF_THREAD, SYS_THREAD_FAULT_EP, 11).ret < 0)
+        return 1;
+    __asm__ volatile("ud2");
+    return 1;
 }
 
 static int regdump(void)
@@ -359,6 +376,8 @@ int main(uint64_t arg)
         return regping();
     case KP_AGENT:
         agent();
+    case KP_OWNER_FAULT:
+        return owner_fault();
     case KP_SELFTEAR:
         return selftear(KP_PARAM(arg));
     }

@@ -461,7 +461,44 @@ static bool t_handler_dies(void)
     return true;
 }
 
+/* A faulting thread suspended while its fault message waits for a
+ * receiver, and again while it waits for the reply, then started again:
+ * the fault IPC is abandoned each time (no message left pending, no reply
+ * expected), the instruction runs again and faults again, and a resume
+ * after fixing the cause completes it. */
+static bool t_fault_suspend_resume(void)
+{
+    uint64_t ep = kt_endpoint(), va = kt_va(1), f = kt_frame(1);
+    struct msg m;
+    memset(&job, 0, sizeof job);
+    job.kind = K_READ;
+    job.addr = va;
+    uint64_t t = kt_thread_run(fault_fn, (uintptr_t)&job, KT_HELPER_PRIO, ep);
+    CHECK(t != 0);
+    CHECK(kt_settle());                                 /* blocked sending its fault */
+    CHECK_RC(sys_thread_ctl(t, SYS_THREAD_SUSPEND, 0), SYS_OK);
+    CHECK_EQ(kt_recv(ep, 20, &m), SYS_ETIMEOUT);        /* the message went with the suspension */
+    CHECK_EQ(kt_start(t), SYS_OK);
+    CHECK_EQ(kt_recv(ep, 3000, &m), SYS_OK);            /* the read ran again: a new fault */
+    CHECK_FAULT(m, 14, 0x4, va, (uintptr_t)kt_read_insn);
+    CHECK_RC(sys_thread_ctl(t, SYS_THREAD_SUSPEND, 0), SYS_OK);
+    CHECK_EQ(reply_label(0), SYS_ENOREPLY);             /* nobody waits for this reply now */
+    CHECK_EQ(kt_start(t), SYS_OK);
+    CHECK_EQ(kt_recv(ep, 3000, &m), SYS_OK);
+    CHECK_FAULT(m, 14, 0x4, va, (uintptr_t)kt_read_insn);
+    CHECK_RC(sys_map(f, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE), SYS_OK);
+    kt_track_mapping(va);
+    ((volatile uint64_t *)(uintptr_t)va)[0] = 0xabcdef;
+    CHECK_EQ(reply_label(0), SYS_OK);
+    CHECK(kt_wait_dead(t, 2000));
+    CHECK(job.done);
+    CHECK_EQ(job.value, 0xabcdef);
+    return true;
+}
+
 const struct kt_test kt_fault_tests[] = {
+    { "fault_suspend_resume", "a faulting thread suspended (waiting to send, then for the reply) and started again faults again",
+      t_fault_suspend_resume },
     { "pf_read_resume", "read of an unmapped page: PF (err 4, addr, rip) to a badged handler; map + resume",
       t_pf_read_resume },
     { "pf_write_resume", "write to a read-only page: PF (err 7); protect RW + resume completes the write",

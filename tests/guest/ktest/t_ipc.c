@@ -442,6 +442,70 @@ static bool t_dead_process_ep(void)
     return true;
 }
 
+/* A server that replies to a fault message with "kill" (the faulting
+ * thread was its owner's last, so the owner dies and its endpoint with it)
+ * and then waits on that endpoint in the same reply_recv: the wait ends
+ * with SYS_EDEAD instead of blocking for good. */
+static volatile long rr_rc;
+static volatile bool rr_done;
+
+/* Receives the fault on ep, answers "kill" and waits on ep again. */
+static void fault_server_fn(uint64_t ep)
+{
+    struct msg m;
+    if (ipc_recv(ep, &m) != SYS_OK || TAG_LABEL(m.tag) != LABEL_FAULT) {
+        rr_rc = 100;
+    } else {
+        rr_rc = sys_reply_recv(ep, TAG(0xdead, 0, 0), 0, 0, 0, 0).ret;
+    }
+    rr_done = true;
+}
+
+static bool t_reply_kill_dead_ep(void)
+{
+    uint64_t ep = kt_endpoint();
+    struct spawn_caps caps[] = { { ep, KP_SLOT_A, CAP_R_WRITE | CAP_R_GRANT } };
+    struct kt_partner p;
+    CHECK_EQ(kt_spawn("kpartner", KP_ARG(KP_OWNER_FAULT, 0), caps, 1, PARTNER_QUOTA, PARTNER_PRIO, 0, 0, &p), 0);
+    uint64_t theirs = get_owner_ep(ep);
+    CHECK(theirs != 0);
+    rr_done = false;
+    rr_rc = 1;
+    uint64_t t = kt_thread(fault_server_fn, theirs, KT_HELPER_PRIO, false);
+    CHECK(t != 0);
+    CHECK_EQ(kt_start(t), SYS_OK);
+    uint64_t end = kt_in(3000 * MS);
+    while (!rr_done && kt_now() < end)
+        kt_sleep_ms(2);
+    CHECK(rr_done);
+    CHECK(kt_process_dead(p.process));
+    CHECK_EQ(rr_rc, SYS_EDEAD);
+    return true;
+}
+
+/* A reply may carry a capability only if the call's capability had GRANT. */
+static bool t_reply_cap_needs_grant(void)
+{
+    uint64_t ep = kt_endpoint(), grant = kt_slot(), nogrant = kt_slot(), into = kt_slot();
+    CHECK_RC(sys_cap_copy(ep, grant, CAP_R_WRITE | CAP_R_GRANT, 0), SYS_OK);
+    CHECK_RC(sys_cap_copy(ep, nogrant, CAP_R_WRITE, 0), SYS_OK);
+    struct spawn_caps caps[] = { { ep, KP_SLOT_A, CAP_R_READ } };
+    struct kt_partner p;
+    CHECK_EQ(kt_spawn("kpartner", KP_ARG(KP_ECHO, 0), caps, 1, PARTNER_QUOTA, PARTNER_PRIO, 0, 0, &p), 0);
+    struct ipc_buffer *b = rt_ipc_buffer();
+    b->recv_slot = into;
+    struct msg m = { .tag = TAG(KP_OP_REPLYCAP, 0, 0) };
+    CHECK_EQ(ipc_call(nogrant, &m), SYS_OK);
+    CHECK_EQ(TAG_CAPS(m.tag), 0);
+    CHECK_RC(sys_cap_info(into), SYS_ENOCAP);
+    m = (struct msg){ .tag = TAG(KP_OP_REPLYCAP, 0, 0) };
+    CHECK_EQ(ipc_call(grant, &m), SYS_OK);
+    b->recv_slot = 0;
+    CHECK_EQ(TAG_CAPS(m.tag), 1);
+    CHECK_EQ(sys_cap_info(into).ret, CAP_ENDPOINT);
+    return true;
+}
+
 static bool t_dead_queued_sender(void)
 {
     uint64_t ep = kt_endpoint();
@@ -624,6 +688,10 @@ static bool t_call_mixed(void)
 }
 
 const struct kt_test kt_ipc_tests[] = {
+    { "reply_kill_dead_ep", "a reply that kills the endpoint's owner, then a wait on that endpoint: SYS_EDEAD",
+      t_reply_kill_dead_ep },
+    { "reply_cap_needs_grant", "a reply carries a capability only if the call's capability had GRANT",
+      t_reply_cap_needs_grant },
     { "nbsend_timeout", "nbsend without a receiver is SYS_EBUSY; recv deadlines give SYS_ETIMEOUT",
       t_nbsend_timeout },
     { "send_recv", "send/recv carry label, length, MR0..3 and the sender's badge", t_send_recv },
