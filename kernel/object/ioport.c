@@ -14,13 +14,6 @@ struct ioport_obj *ioport_create(uint32_t base, uint32_t count)
     return io;
 }
 
-/* Written so that nothing can wrap: port - base is only formed once port
- * >= base, and compared with count - width only once width <= count. */
-bool ioport_covers(const struct ioport_obj *io, uint64_t port, unsigned width)
-{
-    return port >= io->base && width <= io->count && port - io->base <= io->count - width;
-}
-
 long ioport_access(struct ioport_obj *io, unsigned op, uint16_t port, uint32_t value)
 {
     (void)io;
