@@ -56,6 +56,8 @@ struct quota {
     struct quota *parent;
     struct kmem_cache cache;    /* slab pages for objects it pays for */
     struct dlist all;           /* every quota, for kdebug checks */
+    struct quota *put_next;     /* on the reaper's list of references to drop ... */
+    uint32_t puts_pending;      /* ... and how many */
     uint64_t check_pages, check_children;   /* kdebug's sums */
 };
 

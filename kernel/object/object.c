@@ -77,24 +77,32 @@ struct quota *quota_create(struct quota *parent, uint64_t limit)
     return q;
 }
 
-/* The last reference gives the limit back to the parent quota. Iterative:
- * a chain of quotas whose last references go together is walked, not
- * recursed. */
+/* Quotas whose parent's reference is still to be dropped (see quota_put). */
+static struct quota *put_pending;
+
+/* The last reference gives the limit back to the parent quota. The
+ * parent's reference is dropped by the reaper, one quota per step: a chain
+ * of thousands of nested quotas whose last references go together is
+ * walked with interrupt windows, not in one go. */
 void quota_put(struct quota *q)
 {
-    while (q) {
-        BUG_ON(q->refs == 0, "quota reference underflow");
-        if (--q->refs)
-            return;
-        BUG_ON(q->used != 0 || q->cache.pages != 0, "a quota outlived by what it paid for");
-        struct quota *parent = q->parent;
-        if (parent) {
-            parent->used -= q->limit;
-            parent->child_limits -= q->limit;
-        }
-        dlist_remove(&q->all);
-        kmem_free(parent, q, sizeof *q);
-        q = parent;
+    if (!q)
+        return;
+    BUG_ON(q->refs == 0, "quota reference underflow");
+    if (--q->refs)
+        return;
+    BUG_ON(q->used != 0 || q->cache.pages != 0, "a quota outlived by what it paid for");
+    struct quota *parent = q->parent;
+    if (parent) {
+        parent->used -= q->limit;
+        parent->child_limits -= q->limit;
+    }
+    dlist_remove(&q->all);
+    kmem_free(parent, q, sizeof *q);
+    if (parent && parent->puts_pending++ == 0) {
+        parent->put_next = put_pending;     /* on the list once, however many puts wait */
+        put_pending = parent;
+        this_cpu()->exit_work |= EXIT_REAP;
     }
 }
 
@@ -254,13 +262,23 @@ void reap_drain(void)
 {
     struct cpu *cpu = this_cpu();
     struct kobj *o;
-    while ((o = reap_pop())) {
-        int r = reap_step(o);
-        if (r == REAP_MORE)
-            reap_push_front(o);
-        else if (r == REAP_DONE)
-            o->reaping = false;
-        if (reap_head)
+    while (reap_head || put_pending) {
+        if ((o = reap_pop())) {
+            int r = reap_step(o);
+            if (r == REAP_MORE)
+                reap_push_front(o);
+            else if (r == REAP_DONE)
+                o->reaping = false;
+        } else {
+            struct quota *q = put_pending;
+            put_pending = q->put_next;
+            uint32_t n = q->puts_pending;
+            q->puts_pending = 0;
+            BUG_ON(n == 0 || q->refs < n, "pending quota puts match references");
+            q->refs -= n - 1;       /* all but the last cannot be the last reference */
+            quota_put(q);
+        }
+        if (reap_head || put_pending)
             arch_irq_window();
     }
     cpu->exit_work &= ~EXIT_REAP;
