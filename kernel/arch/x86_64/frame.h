@@ -1,5 +1,6 @@
-/* Assembly macros over struct trap_frame (trap.h), shared by entry.S and
- * syscall.S: push or pop the fifteen general registers in frame order. */
+/* Assembly macros over struct trap_frame (arch/regs.h), shared by entry.S
+ * and syscall.S: push or pop the fifteen general registers in frame order,
+ * save or load groups of them at frame offsets (asm-offsets.h). */
 #ifndef ARCH_FRAME_H
 #define ARCH_FRAME_H
 
@@ -48,6 +49,26 @@
         movq    %r13, F_R13(\base)
         movq    %r14, F_R14(\base)
         movq    %r15, F_R15(\base)
+.endm
+
+/* Loads them back from the frame at \base. */
+.macro RESTORE_CALLEE_SAVED base
+        movq    F_RBX(\base), %rbx
+        movq    F_RBP(\base), %rbp
+        movq    F_R12(\base), %r12
+        movq    F_R13(\base), %r13
+        movq    F_R14(\base), %r14
+        movq    F_R15(\base), %r15
+.endm
+
+/* Stores the six argument (and message) registers into the frame at \base. */
+.macro SAVE_ARG_REGS base
+        movq    %rdi, F_RDI(\base)
+        movq    %rsi, F_RSI(\base)
+        movq    %rdx, F_RDX(\base)
+        movq    %r10, F_R10(\base)
+        movq    %r8, F_R8(\base)
+        movq    %r9, F_R9(\base)
 .endm
 #endif
 

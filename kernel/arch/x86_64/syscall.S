@@ -249,12 +249,7 @@ fast_block_and_switch:
          * message in its frame and resume that context; it returns to user
          * space through the C exit. */
 6:      movq    $0, F_RAX(%r12)
-        movq    %rdi, F_RDI(%r12)
-        movq    %rsi, F_RSI(%r12)
-        movq    %rdx, F_RDX(%r12)
-        movq    %r10, F_R10(%r12)
-        movq    %r8, F_R8(%r12)
-        movq    %r9, F_R9(%r12)
+        SAVE_ARG_REGS %r12
         movq    T_SAVED_SP(%r13), %rsp
         popq    %r15
         popq    %r14
@@ -267,18 +262,8 @@ fast_block_and_switch:
 /* Something did not fit the fast path: finish a normal frame (restoring
  * the callee-saved registers the checks used) and take the C path. */
 fast_fallback:
-        movq    F_RBX(%rsp), %rbx
-        movq    F_RBP(%rsp), %rbp
-        movq    F_R12(%rsp), %r12
-        movq    F_R13(%rsp), %r13
-        movq    F_R14(%rsp), %r14
-        movq    F_R15(%rsp), %r15
-        movq    %rdi, F_RDI(%rsp)
-        movq    %rsi, F_RSI(%rsp)
-        movq    %rdx, F_RDX(%rsp)
-        movq    %r8, F_R8(%rsp)
-        movq    %r9, F_R9(%rsp)
-        movq    %r10, F_R10(%rsp)
+        RESTORE_CALLEE_SAVED %rsp
+        SAVE_ARG_REGS %rsp
         movq    F_RAX(%rsp), %rax
         movq    %rsp, %rdi
         jmp     syscall_dispatch
