@@ -231,6 +231,42 @@ static bool t_ipcbuf_unmapped(void)
     return true;
 }
 
+/* Write-protecting the page a thread registered as its IPC buffer: the
+ * kernel looks the buffer up at each use, so it never writes through the
+ * read-only mapping (long messages arrive cut to 4 words, the page keeps
+ * what was there). */
+static bool t_ipcbuf_readonly(void)
+{
+    memset(&lr, 0, sizeof lr);
+    lr.ep = kt_endpoint();
+    lr_page = kt_map_new(1, NULL);
+    CHECK(lr_page != 0);
+    struct ipc_buffer *b = (struct ipc_buffer *)(uintptr_t)lr_page;
+    for (unsigned i = 0; i < SYS_MSG_MAX; i++)
+        b->mr[i] = 0xc0de0000 + i;
+    uint64_t t = kt_thread(ipcbuf_recv_fn, 0, KT_HELPER_PRIO, false);
+    CHECK(t != 0 && kt_start(t) == 0);
+    uint64_t end = kt_in(3000 * MS);
+    while (!lr.registered && !lr.done && kt_now() < end)
+        kt_sleep_ms(1);
+    CHECK(lr.registered);
+    CHECK_RC(sys_protect(RT_SLOT_SELF_PROCESS, lr_page, CAP_R_READ), SYS_OK);
+    lr.unmapped = true;
+    struct ipc_buffer *mine = rt_ipc_buffer();
+    for (unsigned i = SYS_MSG_REGS; i < 20; i++)
+        mine->mr[i] = 0x5e11d000 + i;
+    CHECK_RC(sys_send(lr.ep, TAG(1, 20, 0), 1, 2, 3, 4), SYS_OK);
+    end = kt_in(3000 * MS);
+    while (!lr.done && kt_now() < end)
+        kt_sleep_ms(1);
+    CHECK(lr.done);
+    CHECK_EQ(lr.rc, SYS_OK);
+    CHECK_EQ(TAG_LEN(lr.tag), 4);
+    for (unsigned i = 0; i < SYS_MSG_MAX; i++)
+        CHECK_EQ(b->mr[i], 0xc0de0000 + i);
+    return true;
+}
+
 /* A `syscall` instruction in the last two bytes below USER_TOP returns to
  * rip = USER_TOP, a non-canonical address. On Intel CPUs sysret then
  * faults in kernel mode with the user's rsp (CVE-2012-0217); the kernel
@@ -292,6 +328,8 @@ const struct kt_test kt_vm_tests[] = {
       t_map_other_process },
     { "ipcbuf_unmapped", "unmapping a thread's IPC buffer page: it receives only 4 words afterwards",
       t_ipcbuf_unmapped },
+    { "ipcbuf_readonly", "a write-protected IPC buffer page is never written by the kernel: 4 words arrive",
+      t_ipcbuf_readonly },
     { "syscall_at_top", "the last page below 2^47 cannot be mapped; a syscall at USER_TOP - 2 returns, then faults",
       t_syscall_at_top },
 };
