@@ -164,6 +164,8 @@ void cap_delete(struct cap *c)
 unsigned cap_revoke(struct cap *c)
 {
     unsigned deleted = 0, work = 0;
+    if (c->type == CAP_NULL)
+        return 0;       /* an empty slot's links are not a ring */
     while (!dlist_empty(&c->children)) {
         struct cap *x = cap_of(c->children.next);
         if (x->flags & CAPF_BINDING)

@@ -36,5 +36,6 @@ Suite *msg_suite(void);
 Suite *list_suite(void);
 Suite *avl_suite(void);
 Suite *idalloc_suite(void);
+Suite *ioport_suite(void);
 
 #endif

@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "object.h"
+#include "obj/endpoint.h"
+#include "obj/thread.h"
 #include "runqueue.h"
 #include "suites.h"
 
