@@ -2,9 +2,10 @@
 #
 #   make            build build/kernel.elf (configures with configs/defconfig if needed)
 #   make run        boot it in QEMU (TARGET=microvm|microvm-pcie|q35|xen, MEM=..., CMDLINE=...)
-#   make test       host unit tests + boot tests on every target; ends with "N passed, M failed"
+#   make test       host unit tests, fuzz smoke, boot tests on every target; ends with "N passed, M failed"
 #   make defconfig | menuconfig | olddefconfig
 #   make bench-boot boot-time table (scripts/bench-boot)
+#   make fuzz-build | fuzz | fuzz-smoke   libFuzzer harnesses (tests/fuzz/fuzz.mk)
 #
 # Everything generated lives under build/.
 
@@ -126,6 +127,8 @@ $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $(wildcard kern
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/core/cap.c $$(pkg-config --cflags --libs check)
+
+include tests/fuzz/fuzz.mk
 
 # --- running and testing -----------------------------------------------------
 
