@@ -80,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cpio_entry again;
         FUZZ_ASSERT(cpio_next(&it, &again) == end);   /* sticky */
         FUZZ_ASSERT(cpio_strerror(end) != NULL);
+        FUZZ_ASSERT(cpio_strerror(end - 1) != NULL && cpio_strerror(1 - end) != NULL);
     }
 
     for (unsigned i = 0; i < n; i++)

@@ -117,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     FUZZ_ASSERT(elf_segment(image, size, 0, NULL) == ELF_E_ARG);
+    FUZZ_ASSERT(elf_strerror(rc - 1) != NULL && elf_strerror(1 - rc) != NULL);
     free(image);
     return 0;
 }

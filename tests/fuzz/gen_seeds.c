@@ -103,6 +103,20 @@ static void seed_bootinfo(unsigned mode, uint32_t version, const char *name)
     write_seed("bootinfo", name, buf, SIZE + 1);
 }
 
+/* A start info whose command line is longer than the kernel keeps. */
+static void seed_bootinfo_long_cmdline(void)
+{
+    enum { CMDLINE = 0x40, LEN = 1500 };
+    memset(buf, 0, 1 + CMDLINE + LEN + 1);
+    uint8_t *m = buf + 1;
+    put(m + offsetof(struct hvm_start_info, magic), XEN_HVM_START_MAGIC_VALUE, 4);
+    put(m + offsetof(struct hvm_start_info, version), 1, 4);
+    put(m + offsetof(struct hvm_start_info, cmdline_paddr), 0x100000 + CMDLINE, 8);
+    for (unsigned i = 0; i < LEN; i++)
+        m[CMDLINE + i] = (uint8_t)(i % 16 == 15 ? ' ' : 'a' + i % 26);
+    write_seed("bootinfo", "long-cmdline", buf, 1 + CMDLINE + LEN + 1);
+}
+
 /* --- memmap: mode, cap, entries of (base u64, size u64, type u32) -------- */
 
 static void seed_memmap(unsigned mode, unsigned cap, const uint64_t (*e)[3], unsigned n,
@@ -252,6 +266,34 @@ static void seed_elf(unsigned mode, unsigned extra_phdrs, const char *name)
     write_seed("elf", name, buf, pre + SIZE);
 }
 
+/* One more loadable segment than elf.h allows: each one page of bss. */
+static void seed_elf_too_many(void)
+{
+    enum { PHNUM = 17 };
+    size_t size = 64 + 56 * PHNUM;
+    memset(buf, 0, 1 + size);
+    buf[0] = 1;   /* bounds: the user half */
+    uint8_t *img = buf + 1;
+    static const uint8_t ident[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+    memcpy(img, ident, sizeof ident);
+    put(img + 16, 2, 2);
+    put(img + 18, 62, 2);
+    put(img + 20, 1, 4);
+    put(img + 24, 0x400000, 8);
+    put(img + 32, 64, 8);
+    put(img + 52, 64, 2);
+    put(img + 54, 56, 2);
+    put(img + 56, PHNUM, 2);
+    for (unsigned i = 0; i < PHNUM; i++) {
+        uint8_t *ph = img + 64 + 56 * i;
+        put(ph, 1, 4);
+        put(ph + 4, i == 0 ? 5 : 6, 4);
+        put(ph + 16, 0x400000 + 0x1000 * (uint64_t)i, 8);
+        put(ph + 40, 0x10, 8);
+    }
+    write_seed("elf", "seventeen-segments", buf, 1 + size);
+}
+
 /* --- cpio: a newc archive as `cpio -o -H newc` writes it ----------------- */
 
 static size_t cpio_entry(uint8_t *p, const char *name, uint32_t mode, const void *data,
@@ -322,6 +364,7 @@ int main(int argc, char **argv)
     seed_bootinfo(2, 1, "v1-4g");
     seed_bootinfo(3, 1, "v1-top");
     seed_bootinfo(0, 0, "v0-low");
+    seed_bootinfo_long_cmdline();
 
     static const uint64_t qemu[][3] = {
         { 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xf0000, 0x10000, 2 },
@@ -349,6 +392,7 @@ int main(int argc, char **argv)
     seed_elf(2, 0, "everything");
     seed_elf(3, 0, "one-page");
     seed_elf(4, 1, "explicit-bounds");
+    seed_elf_too_many();
 
     seed_cpio();
 
