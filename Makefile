@@ -2,11 +2,12 @@
 #
 #   make            build build/kernel.elf (configures with configs/defconfig if needed)
 #   make run        boot it in QEMU (TARGET=microvm|microvm-pcie|q35|xen, MEM=..., CMDLINE=...)
-#   make test       host unit tests + boot tests on every target; ends with "N passed, M failed"
+#   make test       host unit tests, fuzz smoke, boot tests on every target; ends with "N passed, M failed"
 #   make defconfig | menuconfig | olddefconfig
 #   make bench-boot boot-time table (scripts/bench-boot)
 #   make bench-ipc  IPC round trips against Linux (scripts/bench-ipc)
 #   make bench-irqoff  longest interrupts-off stretch and deepest kernel stack (scripts/bench-irqoff)
+#   make fuzz-build | fuzz | fuzz-smoke   libFuzzer harnesses (tests/fuzz/fuzz.mk)
 #
 # Everything generated lives under build/.
 
@@ -140,6 +141,8 @@ $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
 	   $$(pkg-config --cflags --libs check)
+
+include tests/fuzz/fuzz.mk
 
 # --- running and testing -----------------------------------------------------
 

@@ -102,28 +102,40 @@ static unsigned drop_empty_and_clip(struct phys_region *map, unsigned n, const s
     return kept;
 }
 
-/* Makes room for a tail piece when the array is full (*n == cap). Only RAM
- * is ever given up: a RAM tail is dropped, or else the last RAM entry at or
- * after index from. If there is no such RAM entry, the non-RAM tail can be
- * dropped safely since nothing later could claim its range as RAM.
+/* True if a range claimed by both a and b would go to b, and a != b. */
+static bool weaker_type(uint32_t a, uint32_t b)
+{
+    return a != b && stronger_type(a, b) == b;
+}
+
+/* Makes room for a tail piece when the array is full (*n == cap) by giving
+ * up the weakest claim among the tail and map[from..*n): a RAM tail is
+ * dropped, else the last RAM entry at or after index from, else the entry
+ * (or the tail) of the weakest type. Entries before from end before the
+ * tail and the later entries start, so wherever the range given up is still
+ * claimed, the claim is of a type at least as strong: nothing becomes RAM
+ * or a weaker type than the input gave it, ranges are only lost.
  * Returns true if the tail should still be inserted. */
 static bool make_room_for_tail(struct phys_region *map, unsigned *n, unsigned from,
                                const struct phys_region *tail, const struct diag *d)
 {
-    if (tail->type != PHYS_RAM) {
-        for (unsigned j = *n; j > from; j--) {
-            struct phys_region *victim = &map[j - 1];
-            if (victim->type == PHYS_RAM) {
-                diag_report(d, "memory map: no room left after splitting entries, dropping "
-                            "RAM [0x%llx-0x%llx)", (ull)victim->base, (ull)region_end(victim));
-                remove_at(map, n, j - 1);
-                return true;
-            }
+    unsigned victim = *n;   /* *n stands for the tail */
+    uint32_t victim_type = tail->type;
+    for (unsigned j = *n; j > from; j--) {
+        if (weaker_type(map[j - 1].type, victim_type)) {
+            victim = j - 1;
+            victim_type = map[j - 1].type;
         }
     }
+    if (victim == *n) {
+        diag_report(d, "memory map: no room left after splitting entries, dropping type %u "
+                    "[0x%llx-0x%llx)", tail->type, (ull)tail->base, (ull)region_end(tail));
+        return false;
+    }
     diag_report(d, "memory map: no room left after splitting entries, dropping type %u "
-                "[0x%llx-0x%llx)", tail->type, (ull)tail->base, (ull)region_end(tail));
-    return false;
+                "[0x%llx-0x%llx)", victim_type, (ull)map[victim].base, (ull)region_end(&map[victim]));
+    remove_at(map, n, victim);
+    return true;
 }
 
 /* Resolves all overlaps in map[0..*n), sorted by base. Walks the entries in

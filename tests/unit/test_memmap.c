@@ -213,6 +213,24 @@ START_TEST(full_array_gives_up_ram_not_reserved)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_memmap: with the array full and no RAM left to
+ * give up, the unusable tail of a split was dropped while a later ACPI
+ * entry inside it survived, so ACPI (direct-mapped by the kernel) was
+ * claimed over memory the input called unusable. */
+START_TEST(full_array_never_weakens_a_type)
+{
+    reset_capture();
+    struct phys_region map[3] = {
+        R(0x1000, 0x2000, PHYS_ACPI), R(0x2000, 0x4000, PHYS_UNUSABLE), R(0x4000, 0x1000, PHYS_ACPI),
+    };
+    unsigned n = memmap_sanitize(map, 3, 3, &diag);
+    ck_assert(saw(&cap, "no room left after splitting entries, dropping type 3 [0x4000-0x5000)"));
+    ck_assert_uint_eq(n, 2);
+    assert_region(&map[0], 0x1000, 0x1000, PHYS_ACPI);
+    assert_region(&map[1], 0x2000, 0x4000, PHYS_UNUSABLE);
+}
+END_TEST
+
 START_TEST(null_diag_and_empty_input)
 {
     struct phys_region map[2] = { R(0x1000, 0, PHYS_RAM), R(0x0, 0x1000, PHYS_RAM) };
@@ -333,6 +351,7 @@ Suite *memmap_suite(void)
     tcase_add_test(tc, one_entry_covering_many);
     tcase_add_test(tc, more_entries_than_cap_are_reported);
     tcase_add_test(tc, full_array_gives_up_ram_not_reserved);
+    tcase_add_test(tc, full_array_never_weakens_a_type);
     tcase_add_test(tc, null_diag_and_empty_input);
     tcase_add_test(tc, random_maps_match_reference);
     tcase_add_test(tc, ram_totals);

@@ -18,8 +18,10 @@
  *    higher type number wins), splitting entries where needed;
  *  - adjacent entries of the same type are merged.
  * Each dropped, clipped or overlapping entry is reported through d (may be
- * NULL). Returns the new number of entries (<= cap). Entries that would
- * exceed cap after splitting are dropped with a report. */
+ * NULL). Returns the new number of entries (<= cap). When splitting needs
+ * more than cap entries, the weakest claim is dropped with a report (RAM
+ * first): a range may then be missing, but no byte is ever given a weaker
+ * type than the input gave it. */
 unsigned memmap_sanitize(struct phys_region *map, unsigned n, unsigned cap, const struct diag *d);
 
 /* Total bytes of type PHYS_RAM. */
