@@ -540,7 +540,7 @@ static void cap_ops(unsigned op)
         begin(op, src, dst, 0);
         rc = done(sys_cap_move(src, dst).ret, src, dst, 0);
         if (rc == 0) {
-            wid[dst] = wid[src];
+            wid[dst] = identity(src);   /* UNKNOWN for the helpers' slots */
             wid[src] = SERIAL_UNKNOWN;
         }
         return;
