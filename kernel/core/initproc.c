@@ -10,6 +10,7 @@
 #include "elf.h"
 #include "memory.h"
 #include "object.h"
+#include "arch/cpu.h"
 #include "arch/io.h"
 #include "arch/irq.h"
 #include "obj/cap.h"
@@ -45,8 +46,14 @@ static int load_region(struct process *p, uint64_t va_lo, uint64_t va_hi, const 
         uint64_t end = va + npages * PAGE_SIZE;
         uint64_t lo = src_va > va ? src_va : va;
         uint64_t hi = src_va + src_len < end ? src_va + src_len : end;
-        if (hi > lo)
-            memcpy(dst + (lo - va), src + (lo - src_va), hi - lo);
+        /* Copied a page at a time, with an interrupt window every 32. */
+        for (uint64_t off = lo; off < hi; off = ALIGN_DOWN(off, PAGE_SIZE) + PAGE_SIZE) {
+            uint64_t n = ALIGN_DOWN(off, PAGE_SIZE) + PAGE_SIZE;
+            n = (n < hi ? n : hi) - off;
+            memcpy(dst + (off - va), src + (off - src_va), n);
+            if ((off - va) / PAGE_SIZE % 32 == 31)
+                arch_irq_window();
+        }
         long rc = vm_map_frame(p, f, va, rights);
         obj_put(&f->obj);       /* the mapping holds the frame, or nothing does */
         if (rc != SYS_OK)

@@ -116,6 +116,21 @@ static uint64_t find_set(const uint64_t *bitmap, uint64_t first, uint64_t n)
     return end;
 }
 
+/* Index of the first clear bit in [first, first + n), or first + n; whole
+ * words of set bits are skipped at once. */
+static uint64_t find_clear(const uint64_t *bitmap, uint64_t first, uint64_t n)
+{
+    uint64_t end = first + n;
+    while (first < end) {
+        uint64_t k = bits_in_word(first, end - first);
+        uint64_t holes = ~bitmap[first / WORD_BITS] & word_mask(first, k);
+        if (holes != 0)
+            return first - first % WORD_BITS + (uint64_t)__builtin_ctzll(holes);
+        first += k;
+    }
+    return end;
+}
+
 static void reset(struct frame_allocator *fa)
 {
     fa->nregions = 0;
@@ -282,7 +297,12 @@ uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t
                 fa->free_frames -= count;
                 return candidate;
             }
-            candidate = align_up(r->base + (used + 1) * FRAME_SIZE, align);
+            /* Past the used frame, to the next free one (a word of used
+             * frames at a time), then to the alignment. */
+            uint64_t next_free = find_clear(r->bitmap, used + 1, r->frames - (used + 1));
+            if (next_free >= r->frames)
+                break;
+            candidate = align_up(r->base + next_free * FRAME_SIZE, align);
         }
     }
     return FRAME_NONE;
