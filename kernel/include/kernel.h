@@ -60,12 +60,7 @@ _Noreturn void machine_poweroff(enum poweroff_status status);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-size_t strlcpy(char *dst, const char *src, size_t size);
+#include "str.h"      /* memcmp, strlen, strnlen, strcmp, strncmp, strlcpy */
 
 /* --- boot --- */
 /* After the architecture's set-up (core/main.c): self-tests, init, scheduler. */

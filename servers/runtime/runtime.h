@@ -97,12 +97,6 @@ void rt_slot_set_first(int first);
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-/* Copies src into dst (size bytes, always NUL-terminated if size > 0);
- * returns strlen(src). */
-size_t strlcpy(char *dst, const char *src, size_t size);
+#include "str.h"      /* memcmp, strlen, strnlen, strcmp, strncmp, strlcpy */
 
 #endif

@@ -1,6 +1,6 @@
-/* Freestanding string and memory functions (gcc may also emit calls to
- * memcpy/memset/memmove/memcmp itself); the bulk ones use x86 string
- * instructions. */
+/* The kernel's bulk memory functions (gcc may also emit calls to them) on
+ * x86 string instructions; the other string functions are shared with user
+ * space (kernel/lib/string.c). */
 #include "kernel.h"
 
 /* Eight bytes at a time, then the tail. */
@@ -38,60 +38,4 @@ void *memset(void *dst, int c, size_t n)
     }
     __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
     return ret;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
-}
-
-/* Copies at most size - 1 bytes and always terminates (if size > 0).
- * Returns strlen(src). */
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-    size_t len = strlen(src);
-    if (size) {
-        size_t n = len < size - 1 ? len : size - 1;
-        memcpy(dst, src, n);
-        dst[n] = '\0';
-    }
-    return len;
 }
