@@ -1,5 +1,5 @@
 /* Message-tag bounds the kernel enforces (uapi/abi.h defines the tag).
- * Shared by kernel/core/ipc.c and the host unit tests. */
+ * Shared by kernel/object/endpoint.c and the host unit tests. */
 #ifndef MSG_H
 #define MSG_H
 
@@ -15,7 +15,7 @@ static inline bool msg_tag_ok(uint64_t tag)
 }
 
 /* A message for the IPC fast paths: every word in registers, no capability.
- * The test syscall.S and fastpath.c make, (tag & 0xffff) <= 4, is this
+ * The test syscall.S's fast path makes, (tag & 0xffff) <= 4, is this
  * (tests/unit/test_msg.c checks they agree). */
 static inline bool msg_tag_short(uint64_t tag)
 {

@@ -1,5 +1,5 @@
 /* Tests for the message tag (uapi/abi.h's TAG macros), the bounds the
- * kernel enforces on it (msg.h, used by kernel/core/ipc.c), the IPC fast
+ * kernel enforces on it (msg.h, used by kernel/object/endpoint.c), the IPC fast
  * paths' short-message test, and the IPC buffer's layout. */
 #include <stddef.h>
 #include <stdint.h>
@@ -81,7 +81,7 @@ START_TEST(test_kernel_accepts)
 }
 END_TEST
 
-/* syscall.S (movzwl %si; cmpl $4) and fastpath.c test (tag & 0xffff) <= 4:
+/* syscall.S's fast path tests (tag & 0xffff) <= 4 (movzwl %si; cmpl $4):
  * the same as "len <= 4 and no caps", for every tag. */
 static bool asm_short(uint64_t tag)
 {

@@ -1,6 +1,6 @@
 /* Intrusive FIFOs and a set of priority run queues: the pure part of the
  * scheduler's ready queues and of the endpoints' wait queues
- * (kernel/core/sched.c, kernel/core/ipc.c).
+ * (kernel/core/sched.c, kernel/object/endpoint.c).
  *
  * Elements are any structure with a struct rq_link in it, at an offset the
  * caller gives (offsetof). The links and the queue ends point at the

@@ -1,15 +1,15 @@
-/* Tests that bring the whole kernel down today (KERNEL BUG, reported).
- * They run last, after the fuzzer, so a crash here costs no other result;
- * each prints "ktest: RUN name" first so the log shows which one it was. */
+/* Tests that brought the whole kernel down when they were written (the
+ * bugs are fixed; the tests stay as regressions). They run last, after the
+ * fuzzers, so a crash here would cost no other result; each prints
+ * "ktest: RUN name" first so the log shows which one it was. */
 #include "ktest.h"
 
-/* KERNEL BUG (reported): thread_destroy() of the running thread defers
- * freeing its stack (stack_to_free) until the next switch_to() returns,
- * but a thread that runs for the first time enters user mode through
- * thread_trampoline without calling thread_reap(). If that new thread then
- * also ends with its last reference (a short-lived process whose creator
- * dropped its caps), BUG_ON(stack_to_free != NULL) fires: kernel panic.
- * Two partners that exit at once, after ktest deleted its caps to them. */
+/* Found and fixed: a dead running thread's stack was freed after the next
+ * switch returned, but a thread running for the first time entered user
+ * mode without doing it; if that new thread also ended with its last
+ * reference, the kernel panicked. (Now every switch frees it, in
+ * syscall.S's arch_switch.) Two partners that exit at once, after ktest
+ * deleted its caps to them. */
 static bool t_exit_back_to_back(void)
 {
     struct sys_result q0 = sys_quota(RT_SLOT_SELF_PROCESS);

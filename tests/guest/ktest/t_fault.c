@@ -299,9 +299,8 @@ static bool t_push(void)
     return true;
 }
 
-/* KERNEL BUG (reported): every IDT gate has DPL 0, so int3 from user mode
- * raises #GP (vector 13, error code 0x1a = IDT entry 3) at the int3 instead
- * of #BP (vector 3) with rip after the int3. */
+/* int3 from user mode is #BP (vector 3) with rip after the int3 (its gate
+ * allows CPL 3; with DPL 0 it used to arrive as #GP, error code 0x1a). */
 static bool t_int3(void) { return simple_fault(K_INT3, 3, 0, kt_int3_after); }
 
 /* Single-stepping (TF) raises #DB (vector 1), a trap: rip after the

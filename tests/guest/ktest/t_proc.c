@@ -1,6 +1,6 @@
 /* Processes and quotas: the quota call, exhausting a child's quota, the
- * quota coming back when a process ends, and two kernel bugs found here
- * (marked KERNEL BUG). */
+ * quota coming back when a process ends or fails to start, and kernel bugs
+ * found here (fixed; the tests stay as regressions). */
 #include "ktest.h"
 
 static bool t_quota_accounting(void)
@@ -118,8 +118,8 @@ static bool t_exit_releases_quota(void)
     return true;
 }
 
-/* KERNEL BUG (reported): a thread that deletes the last cap to itself is
- * killed inside thread_destroy() with its reference count left at 1, so it
+/* Found and fixed: a thread that deleted the last cap to itself is
+ * killed inside thread_destroy() with its reference count left at 1, so it was
  * is never freed: its THREAD_COST stays charged to its quota, that quota
  * is never released, and the child's whole quota (here 512 KiB) never
  * returns to the parent. */
@@ -134,7 +134,7 @@ static bool t_selfdelete_releases_quota(void)
     return true;
 }
 
-/* KERNEL BUG (reported): process_create() adds the quota and the size of
+/* Found and fixed: process_create() added the quota and the size of
  * struct quota without checking for overflow, so a quota near 2^64 wraps,
  * is charged to the creator as a few bytes, and the child gets a limit of
  * almost 2^64: unlimited kernel memory. */
@@ -158,7 +158,7 @@ static bool t_quota_overflow(void)
     return true;
 }
 
-/* KERNEL BUG (reported; a design-level leak): a process whose only thread
+/* Found and fixed (a design-level leak): a process whose only thread
  * was never started, and which holds the only cap to that thread in its
  * own table, is unreachable once its creator deletes its caps - yet it is
  * never destroyed (the thread keeps the process alive, the process's
