@@ -118,11 +118,10 @@ static bool t_exit_releases_quota(void)
     return true;
 }
 
-/* Found and fixed: a thread that deleted the last cap to itself is
- * killed inside thread_destroy() with its reference count left at 1, so it was
- * is never freed: its THREAD_COST stays charged to its quota, that quota
- * is never released, and the child's whole quota (here 512 KiB) never
- * returns to the parent. */
+/* Found and fixed: a thread that deleted the last cap to itself was
+ * killed with its reference count left at 1, so it was never freed: its
+ * cost stayed charged, its quota was never released, and the child's whole
+ * quota (here 512 KiB) never returned to the parent. */
 static bool t_selfdelete_releases_quota(void)
 {
     int64_t leak = -1;
