@@ -251,13 +251,7 @@ fast_block_and_switch:
 6:      movq    $0, F_RAX(%r12)
         SAVE_ARG_REGS %r12
         movq    T_SAVED_SP(%r13), %rsp
-        popq    %r15
-        popq    %r14
-        popq    %r13
-        popq    %r12
-        popq    %rbx
-        popq    %rbp
-        ret
+        jmp     resume_kernel_context
 
 /* Something did not fit the fast path: finish a normal frame (restoring
  * the callee-saved registers the checks used) and take the C path. */
@@ -339,6 +333,9 @@ arch_switch:
         call    switch_core
         movq    T_SAVED_SP(%r13), %rsp
         call    thread_free_deferred
+/* Resumes the kernel context saved at rsp (six callee-saved registers and
+ * a return address), as arch_switch saved it. */
+resume_kernel_context:
         popq    %r15
         popq    %r14
         popq    %r13
