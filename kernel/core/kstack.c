@@ -60,7 +60,7 @@ static void unmap_pages(struct quota *q, uint32_t slot, unsigned n)
     }
 }
 
-bool kstack_alloc(struct quota *q, uint32_t *slot_out, uint8_t **base_out)
+bool kstack_alloc(struct quota *q, uint8_t **base_out)
 {
     if (!slots_ready) {
         idalloc_init(&slots, KSTACK_AREA_SLOTS);
@@ -86,7 +86,6 @@ bool kstack_alloc(struct quota *q, uint32_t *slot_out, uint8_t **base_out)
             return false;
         }
     }
-    *slot_out = (uint32_t)slot;
     *base_out = (uint8_t *)stack_base((uint32_t)slot);
     return true;
 }
@@ -100,9 +99,11 @@ uint64_t kstack_used(const uint8_t *base)
     return KERNEL_STACK_SIZE - (uint64_t)i * 8;
 }
 
-void kstack_free(struct quota *q, uint32_t slot)
+void kstack_free(struct quota *q, uint8_t *base)
 {
-    uint64_t used = kstack_used((const uint8_t *)stack_base(slot));
+    uint32_t slot = (uint32_t)(((uint64_t)base - KERNEL_STACK_SIZE - KSTACK_AREA_BASE) / SLOT_SPAN);
+    BUG_ON(stack_base(slot) != (uint64_t)base, "a stack's base");
+    uint64_t used = kstack_used(base);
     if (used > deepest)
         deepest = used;
     unmap_pages(q, slot, STACK_PAGES);

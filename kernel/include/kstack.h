@@ -13,12 +13,12 @@
 
 struct quota;
 
-/* A zeroed stack charged to q: its slot number and lowest address.
- * False if q cannot pay, memory or slots are exhausted. */
-bool kstack_alloc(struct quota *q, uint32_t *slot, uint8_t **base);
-/* Frees the stack (its pages go back, the charge off q) and records how
- * deep it was used. */
-void kstack_free(struct quota *q, uint32_t slot);
+/* A zeroed stack charged to q: its lowest address. False if q cannot pay,
+ * memory or slots are exhausted. */
+bool kstack_alloc(struct quota *q, uint8_t **base);
+/* Frees the stack at base (its pages go back, the charge off q) and
+ * records how deep it was used. */
+void kstack_free(struct quota *q, uint8_t *base);
 /* Bytes of the stack at base that have been used (highest touched word). */
 uint64_t kstack_used(const uint8_t *base);
 /* True if addr lies in a guard of the stack area; *slot is whose. */

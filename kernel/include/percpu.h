@@ -15,7 +15,6 @@ struct cpu {
     struct thread *idle;
     uint32_t id;
     uint32_t exit_work;         /* EXIT_* (sched.h): work before returning to user mode */
-    uint64_t kstack_deepest;    /* deepest kernel-stack use seen, bytes (kdebug) */
     uint64_t irqoff_longest;    /* longest interrupts-off stretch seen, cycles (CONFIG_IRQOFF_TRACE) */
     uint64_t irqoff_since;      /* cycle count when interrupts went off (CONFIG_IRQOFF_TRACE) */
     uint32_t irqoff_what;       /* how the kernel was entered then (irqoff.h) */

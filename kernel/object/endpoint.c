@@ -213,8 +213,7 @@ static struct thread *reply_to_caller(long *err)
             thread_kill(c, "killed by its fault handler");
             return NULL;
         }
-        c->fault_pending = false;
-        c->fault_result = SYS_OK;   /* resume: the faulting instruction runs again */
+        thread_set_result(c, SYS_OK);  /* resume: the faulting instruction runs again */
         return c;
     }
     deliver(t, c, 0, c->call_rights & CAP_R_GRANT);
@@ -291,8 +290,6 @@ bool endpoint_kill_step(struct endpoint *ep)
 
 int endpoint_reap(struct endpoint *ep)
 {
-    if (ep->obj.refs)
-        return REAP_DONE;
     if (!endpoint_kill_step(ep))
         return REAP_MORE;
     if (ep->owner)

@@ -66,9 +66,6 @@ struct frame_obj *frame_borrow(uint64_t paddr, uint64_t npages)
 
 int frame_reap(struct frame_obj *f)
 {
-    if (f->obj.refs)
-        return REAP_DONE;
-    BUG_ON(f->nmappings != 0, "mappings hold a reference on their frame");
     if (!f->borrowed) {
         int rc = frame_free(&frame_allocator, f->paddr, f->npages);
         BUG_ON(rc != 0, "a frame object frees its own pages");
@@ -106,7 +103,6 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, un
     m->rights = m->max_rights = rights;
     m->by_vaddr.key = vaddr;
     avl_insert(&p->mappings, &m->by_vaddr);
-    f->nmappings++;
     *out = m;
     return SYS_OK;
 }
@@ -139,7 +135,6 @@ void mapping_remove(struct mapping *m)
         window_every(i, f->npages);
     }
     avl_remove(&p->mappings, &m->by_vaddr);
-    f->nmappings--;
     cap_unbind(&m->node);
     kmem_free(p->quota, m, sizeof *m);
 }

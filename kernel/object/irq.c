@@ -63,8 +63,6 @@ long irq_ack(struct irq_obj *irq)
 
 int irq_reap(struct irq_obj *irq)
 {
-    if (irq->obj.refs)
-        return REAP_DONE;
     irq_unbind(irq);
     obj_free(&irq->obj);
     return REAP_FREED;

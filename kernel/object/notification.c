@@ -129,8 +129,6 @@ void ntfn_last_cap_gone(struct notification *n)
 
 int notification_reap(struct notification *n)
 {
-    if (n->obj.refs)
-        return REAP_DONE;
     ktimer_cancel(&n->timer);
     struct thread *t = n->waiter;
     if (t) {

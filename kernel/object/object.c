@@ -235,6 +235,8 @@ void obj_put(struct kobj *o)
  * alive or a zombie named by capabilities) or REAP_FREED (o is gone). */
 static int reap_step(struct kobj *o)
 {
+    if (o->refs && o->type != CAP_PROCESS)
+        return REAP_DONE;   /* referred to again (a process decides for itself: process_reap) */
     switch (o->type) {
     case CAP_ENDPOINT: return endpoint_reap((struct endpoint *)o);
     case CAP_NOTIFICATION: return notification_reap((struct notification *)o);
@@ -244,8 +246,6 @@ static int reap_step(struct kobj *o)
     case CAP_IRQ: return irq_reap((struct irq_obj *)o);
     case CAP_IOPORT:
     case CAP_PLATFORM:
-        if (o->refs)
-            return REAP_DONE;
         obj_free(o);
         return REAP_FREED;
     default: panic("reap: object of unknown type %u", o->type);

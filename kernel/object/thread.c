@@ -23,7 +23,7 @@ struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, 
     if (!t)
         return NULL;
     void *fpu = kmem_alloc(p->quota, arch_fpu_area_size());
-    if (!fpu || !kstack_alloc(p->quota, &t->kstack_slot, &t->kstack)) {
+    if (!fpu || !kstack_alloc(p->quota, &t->kstack)) {
         kmem_free(p->quota, fpu, arch_fpu_area_size());
         t->obj.refs = 0;
         obj_free(&t->obj);
@@ -66,7 +66,7 @@ struct trap_frame *thread_result_frame(struct thread *t)
 
 /* Where a woken thread's result goes: a thread blocked sending a fault
  * message keeps its user result register (it made no system call). */
-static void set_wait_result(struct thread *t, long result)
+void thread_set_result(struct thread *t, long result)
 {
     if (t->fault_pending) {
         t->fault_pending = false;
@@ -78,7 +78,7 @@ static void set_wait_result(struct thread *t, long result)
 
 void thread_wake(struct thread *t, long result)
 {
-    set_wait_result(t, result);
+    thread_set_result(t, result);
     ktimer_cancel(&t->timeout);
     thread_make_ready(t);
 }
@@ -121,7 +121,7 @@ void thread_suspend(struct thread *t)
     if (t->state == T_READY)
         sched_dequeue(t);
     if (blocked)
-        set_wait_result(t, SYS_EBUSY);  /* the blocking call was interrupted */
+        thread_set_result(t, SYS_EBUSY);  /* the blocking call was interrupted */
     t->state = T_INACTIVE;
     if (t == current_thread())
         this_cpu()->exit_work |= EXIT_RESCHED;
@@ -170,7 +170,7 @@ static void thread_free(struct thread *t)
 {
     struct quota *q = t->obj.quota;
     dlist_remove(&t->all);
-    kstack_free(q, t->kstack_slot);
+    kstack_free(q, t->kstack);
     kmem_free(q, t->arch.fpu_area, arch_fpu_area_size());
     obj_free(&t->obj);
 }
@@ -186,8 +186,6 @@ void thread_free_deferred(void)
 
 int thread_reap(struct thread *t)
 {
-    if (t->obj.refs)
-        return REAP_DONE;
     thread_kill(t, NULL);
     if (t == current_thread()) {
         BUG_ON(deferred != NULL, "one deferred thread: the running one");

@@ -197,11 +197,10 @@ static __attribute__((noinline)) unsigned recurse(unsigned depth)
  * a kernel stack overflow, then the VM powers off with a failure status. */
 static _Noreturn void deliberate_stack_overflow(void)
 {
-    uint32_t slot;
     uint8_t *base;
-    if (!kstack_alloc(NULL, &slot, &base))
+    if (!kstack_alloc(NULL, &base))
         panic("selftest: no kernel stack to overflow");
-    pr_info("selftest: overflowing kernel stack slot %u (%p-%p) on purpose", slot, (void *)base,
+    pr_info("selftest: overflowing the kernel stack at %p-%p on purpose", (void *)base,
             (void *)(base + KERNEL_STACK_SIZE));
     __asm__ volatile("mov %0, %%rsp\n\tcall *%1" ::"r"(base + KERNEL_STACK_SIZE), "r"(recurse), "D"(0)
                      : "memory");

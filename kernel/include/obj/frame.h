@@ -20,8 +20,7 @@ struct frame_obj {
     uint64_t paddr;
     uint64_t npages;
     bool borrowed;              /* boot memory (the bundle): never freed */
-    uint64_t nmappings;
-};
+};   /* its references are its capabilities (obj.ncaps) and its mappings */
 
 struct mapping {
     struct cap node;            /* binding under the capability it was made with */

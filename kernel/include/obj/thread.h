@@ -48,8 +48,7 @@ struct thread {
                                    with; the reply may transfer a capability only with GRANT */
     bool started;               /* has been started: holds a reference on proc */
     struct process *proc;       /* NULL once dead */
-    uint32_t kstack_slot;       /* its stack in the kernel stack area */
-    uint8_t *kstack;            /* lowest address of its KERNEL_STACK_SIZE bytes */
+    uint8_t *kstack;            /* lowest address of its KERNEL_STACK_SIZE bytes (kstack.h) */
     struct trap_frame *frame;   /* user registers, top of kstack */
     union {                     /* link in a ready queue or an endpoint's queue */
         struct rq_link qlink;   /* for runqueue.h */
@@ -91,6 +90,10 @@ void thread_start(struct thread *t);
 void thread_suspend(struct thread *t);
 /* Ends t (see above). why (may be NULL) goes to the log. */
 void thread_kill(struct thread *t, const char *why);
+/* Sets the result of the blocking call t is in; a thread blocked sending a
+ * fault message keeps its user result register (it made no system call):
+ * its fault IPC ends with the result instead. */
+void thread_set_result(struct thread *t, long result);
 /* Makes a thread blocked in an IPC or wait runnable with result, from
  * whoever ends the wait (partner, timer, signal, death, suspension). */
 void thread_wake(struct thread *t, long result);
