@@ -11,6 +11,7 @@
 #include "memory.h"
 #include "object.h"
 #include "arch/cpu.h"
+#include "arch/devices.h"
 #include "arch/io.h"
 #include "arch/irq.h"
 #include "obj/cap.h"
@@ -39,7 +40,7 @@ static int load_region(struct process *p, uint64_t va_lo, uint64_t va_hi, const 
         uint64_t npages = (va_hi - va) / PAGE_SIZE;
         if (npages > SYS_FRAME_MAX_PAGES)
             npages = SYS_FRAME_MAX_PAGES;
-        struct frame_obj *f = frame_create(p->quota, npages);
+        struct frame_obj *f = frame_create(p->quota, npages, 0);
         if (!f)
             return SYS_ENOMEM;
         uint8_t *dst = phys_to_virt(f->paddr);
@@ -120,7 +121,7 @@ void init_process_start(void)
                     CAP_R_READ | CAP_R_WRITE) != SYS_OK)
         panic("init: no memory for init's stack");
 
-    struct frame_obj *info_frame = frame_create(p->quota, 1);
+    struct frame_obj *info_frame = frame_create(p->quota, 1, 0);
     if (!info_frame)
         panic("init: no memory for init's boot information");
     struct init_bootinfo *info = phys_to_virt(info_frame->paddr);
@@ -131,8 +132,9 @@ void init_process_start(void)
         .magic = INIT_BOOTINFO_MAGIC,
         .bundle_vaddr = INIT_BUNDLE_VADDR + (m->paddr - bundle_base),
         .bundle_size = m->size,
-        .first_free_slot = INIT_CAP_IRQ_BASE + INIT_IRQ_COUNT,
+        .first_free_slot = INIT_CAP_DEVMEM_BASE + INIT_DEVMEM_MAX,
     };
+    arch_describe_devices(info);
     strlcpy(info->cmdline, kernel_cmdline, sizeof info->cmdline);
     if (vm_map_frame(p, info_frame, INIT_BOOTINFO_VADDR, CAP_R_READ) != SYS_OK)
         panic("init: cannot map the boot information");
@@ -152,6 +154,14 @@ void init_process_start(void)
     give(p, INIT_CAP_IOPORT_ALL, (struct kobj *)ioport_create(0, ARCH_PORT_SPACE), CAP_R_ALL);
     for (unsigned line = 0; line < INIT_IRQ_COUNT && line < arch_irq_lines(); line++)
         give(p, INIT_CAP_IRQ_BASE + line, (struct kobj *)irq_create(line), CAP_R_ALL);
+    give(p, INIT_CAP_MSI, (struct kobj *)irq_msi_control_create(), CAP_R_ALL);
+    for (unsigned i = 0; i < info->ndevmem; i++) {
+        struct cap *c;
+        struct frame_obj *w = devmem_create(info->devmem[i].paddr, info->devmem[i].size / PAGE_SIZE);
+        if (!w || cap_empty_slot(p, INIT_CAP_DEVMEM_BASE + i, &c) != SYS_OK)
+            panic("init: cannot give device-memory window %u", i);
+        cap_install(c, &w->obj, CAP_R_READ | CAP_R_WRITE, devmem_badge(0, w->npages));
+    }
     info->quota_bytes = p->quota->limit;
     pr_info("init: started process %u from the boot bundle (%llu KiB program, quota %llu MiB)", p->pid,
             (unsigned long long)(e.size >> 10), (unsigned long long)(quota >> 20));

@@ -51,7 +51,7 @@ static uint64_t object_page_bytes(const struct kobj *o)
     }
     case CAP_FRAME: {
         const struct frame_obj *f = (const struct frame_obj *)o;
-        return f->borrowed ? 0 : f->npages * PAGE_SIZE;
+        return f->kind == FRAME_RAM ? f->npages * PAGE_SIZE : 0;
     }
     case CAP_PROCESS: {
         const struct process *p = (const struct process *)o;
@@ -174,7 +174,7 @@ static void check_mappings(void)
 {
     for (struct dlist *m = all_objects.next; m != &all_objects; m = m->next) {
         struct kobj *o = container_of(m, struct kobj, all);
-        if (o->type == CAP_FRAME)
+        if (o->type == CAP_FRAME || o->type == CAP_DEVMEM)
             o->check_count = 0;
     }
     for (struct dlist *m = all_objects.next; m != &all_objects; m = m->next) {
@@ -196,12 +196,12 @@ static void check_mappings(void)
     }
     for (struct dlist *m = all_objects.next; m != &all_objects; m = m->next) {
         struct kobj *o = container_of(m, struct kobj, all);
-        if (o->type != CAP_FRAME)
+        if (o->type != CAP_FRAME && o->type != CAP_DEVMEM)
             continue;
         struct frame_obj *f = (struct frame_obj *)o;
-        if (o->refs != o->ncaps + o->check_count)
-            VIOLATION("frame %p: %u references for %u capabilities and %u mappings", (void *)f, o->refs,
-                      o->ncaps, o->check_count);
+        if (o->refs != o->ncaps + o->check_count + (f->pool ? 1 : 0))
+            VIOLATION("frame %p: %u references for %u capabilities, %u mappings and %s pool", (void *)f,
+                      o->refs, o->ncaps, o->check_count, f->pool ? "a" : "no");
     }
 }
 

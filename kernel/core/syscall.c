@@ -21,8 +21,10 @@
 #include "time.h"
 #include "uaccess.h"
 #include "arch/io.h"
+#include "arch/irq.h"
 #include "arch/regs.h"
 #include "obj/cap.h"
+#include "obj/dmapool.h"
 #include "obj/endpoint.h"
 #include "obj/frame.h"
 #include "obj/ioport.h"
@@ -167,7 +169,7 @@ static long sys_cap_copy(struct trap_frame *f)
     long rc = cap_arg(f, 0, CAP_NULL, 0, &src);
     if (!rc)
         rc = cap_empty_slot(self_proc(), arg(f, 1), &dst);
-    if (!rc && (rights & ~(uint64_t)CAP_R_ALL))
+    if (!rc && (rights & ~(uint64_t)CAP_R_MASK))
         rc = SYS_EINVAL;
     if (!rc && badge && src->type != CAP_ENDPOINT && src->type != CAP_NOTIFICATION)
         rc = SYS_EINVAL;    /* only endpoints and notifications carry badges */
@@ -221,12 +223,14 @@ static long sys_cap_info(struct trap_frame *f)
     return c->type;
 }
 
-static long sys_create(struct trap_frame *f)
+/* Creates an object of type (arg: its size, see abi.h) paid for by q, in
+ * the caller's empty slot dst_arg. */
+static long create_common(struct trap_frame *f, struct quota *q, uint64_t type, unsigned dst_arg,
+                          uint64_t size)
 {
     struct process *p = self_proc();
     struct cap *dst;
-    uint64_t type = arg(f, 0), size = arg(f, 2);
-    long rc = cap_empty_slot(p, arg(f, 1), &dst);
+    long rc = cap_empty_slot(p, arg(f, dst_arg), &dst);
     if (rc)
         return rc;
     if (type == CAP_FRAME && (size == 0 || size > SYS_FRAME_MAX_PAGES))
@@ -234,9 +238,9 @@ static long sys_create(struct trap_frame *f)
     struct kobj *obj;
     switch (type) {
     case CAP_ENDPOINT: obj = (struct kobj *)endpoint_create(p); break;
-    case CAP_NOTIFICATION: obj = (struct kobj *)notification_create(p->quota); break;
-    case CAP_FRAME: obj = (struct kobj *)frame_create(p->quota, size); break;
-    case CAP_PROCESS: obj = (struct kobj *)process_create(p->quota, size); break;
+    case CAP_NOTIFICATION: obj = (struct kobj *)notification_create(q); break;
+    case CAP_FRAME: obj = (struct kobj *)frame_create(q, size, 0); break;
+    case CAP_PROCESS: obj = (struct kobj *)process_create(q, size); break;
     default: return SYS_EINVAL;
     }
     if (!obj)
@@ -245,19 +249,44 @@ static long sys_create(struct trap_frame *f)
     return SYS_OK;
 }
 
+static long sys_create(struct trap_frame *f)
+{
+    return create_common(f, self_proc()->quota, arg(f, 0), 1, arg(f, 2));
+}
+
+/* Like create, paid for by another process (a loader building a child pays
+ * with the child's quota). Endpoints belong to their creator, so they are
+ * not made this way. */
+static long sys_create_for(struct trap_frame *f)
+{
+    struct cap *pc;
+    long rc = cap_arg(f, 0, CAP_PROCESS, CAP_R_WRITE, &pc);
+    if (rc)
+        return rc;
+    struct process *p = (struct process *)pc->obj;
+    if (p->state != P_ALIVE)
+        return SYS_EDEAD;
+    if (arg(f, 1) == CAP_ENDPOINT)
+        return SYS_EINVAL;
+    return create_common(f, p->quota, arg(f, 1), 2, arg(f, 3));
+}
+
 static long sys_map(struct trap_frame *f)
 {
     struct cap *fc, *pc;
-    uint64_t vaddr = arg(f, 2), rights = arg(f, 3);
-    long rc = cap_arg(f, 0, CAP_FRAME, CAP_R_READ, &fc);
+    uint64_t vaddr = arg(f, 2), rights = arg(f, 3), first, npages;
+    long rc = cap_arg(f, 0, CAP_NULL, CAP_R_READ, &fc);
+    if (!rc && fc->type != CAP_FRAME && fc->type != CAP_DEVMEM)
+        rc = SYS_ENOCAP;
     if (!rc)
         rc = cap_arg(f, 1, CAP_PROCESS, CAP_R_WRITE, &pc);
     if (!rc && (rights & ~(uint64_t)MAP_RIGHTS))
         rc = SYS_EINVAL;
-    if (!rc && (rights & fc->rights) != rights)
-        rc = SYS_ERIGHTS;
-    if (!rc && ((vaddr & (PAGE_SIZE - 1)) ||
-                !user_range_ok(vaddr, ((struct frame_obj *)fc->obj)->npages * PAGE_SIZE)))
+    if (!rc && ((rights & fc->rights) != rights || (fc->type == CAP_DEVMEM && (rights & CAP_R_EXEC))))
+        rc = SYS_ERIGHTS;   /* device memory is never executable */
+    if (!rc)
+        frame_cap_window(fc, &first, &npages);
+    if (!rc && ((vaddr & (PAGE_SIZE - 1)) || !user_range_ok(vaddr, npages * PAGE_SIZE)))
         rc = SYS_ERANGE;
     if (!rc && !(rights & CAP_R_READ))
         rc = SYS_EINVAL;    /* no write- or execute-only mappings */
@@ -413,7 +442,7 @@ static long sys_cap_give(struct trap_frame *f)
     if (p->state != P_ALIVE)
         return SYS_EDEAD;
     rc = cap_empty_slot(p, arg(f, 2), &dst);
-    if (!rc && (rights & ~(uint64_t)CAP_R_ALL))
+    if (!rc && (rights & ~(uint64_t)CAP_R_MASK))
         rc = SYS_EINVAL;
     if (rc)
         return rc;
@@ -423,10 +452,11 @@ static long sys_cap_give(struct trap_frame *f)
 
 static long sys_irq_ctl(struct trap_frame *f)
 {
-    struct cap *ic, *nc;
+    struct cap *ic, *nc, *dst;
     long rc = cap_arg(f, 0, CAP_IRQ, CAP_R_WRITE, &ic);
     if (rc)
         return rc;
+    struct irq_obj *irq = (struct irq_obj *)ic->obj;
     switch (arg(f, 1)) {
     case SYS_IRQ_BIND:
         rc = cap_arg(f, 2, CAP_NOTIFICATION, CAP_R_WRITE, &nc);
@@ -434,7 +464,118 @@ static long sys_irq_ctl(struct trap_frame *f)
             return rc;
         return irq_bind(ic, (struct notification *)nc->obj);
     case SYS_IRQ_ACK:
-        return irq_ack((struct irq_obj *)ic->obj);
+        return irq_ack(irq);
+    case SYS_IRQ_MODE:
+        return irq_set_mode(irq, arg(f, 2));
+    case SYS_IRQ_MSI_ALLOC: {
+        if (irq->kind != SYS_IRQ_KIND_MSI_CONTROL)
+            return SYS_EINVAL;
+        rc = cap_empty_slot(self_proc(), arg(f, 2), &dst);
+        if (rc)
+            return rc;
+        bool no_vector;
+        struct irq_obj *msi = irq_msi_create(self_proc()->quota, &no_vector);
+        if (!msi)
+            return no_vector ? SYS_EBUSY : SYS_ENOMEM;
+        cap_install(dst, &msi->obj, CAP_R_ALL, 0);
+        return SYS_OK;
+    }
+    case SYS_IRQ_MSI_INFO: {
+        if (irq->kind != SYS_IRQ_KIND_MSI)
+            return SYS_EINVAL;
+        uint64_t address;
+        uint32_t data;
+        arch_msi_message(irq->line, &address, &data);
+        regs_set_arg(f, 0, address);
+        regs_set_arg(f, 1, data);
+        return SYS_OK;
+    }
+    case SYS_IRQ_INFO:
+        regs_set_arg(f, 0, irq->line);
+        return irq->kind;
+    default:
+        return SYS_EINVAL;
+    }
+}
+
+/* Device memory and DMA (SYS_DEV_*, see abi.h). */
+static long sys_device(struct trap_frame *f)
+{
+    struct cap *c, *dst;
+    uint64_t op = arg(f, 1), a = arg(f, 2), b = arg(f, 3), cc = arg(f, 4);
+    long rc = cap_arg(f, 0, CAP_NULL, 0, &c);
+    if (rc)
+        return rc;
+    struct process *p = self_proc();
+    switch (op) {
+    case SYS_DEV_DEVMEM_INFO: {
+        if (c->type != CAP_DEVMEM)
+            return SYS_ENOCAP;
+        uint64_t first, npages;
+        frame_cap_window(c, &first, &npages);
+        regs_set_arg(f, 0, ((struct frame_obj *)c->obj)->paddr + first * PAGE_SIZE);
+        regs_set_arg(f, 1, npages * PAGE_SIZE);
+        return SYS_OK;
+    }
+    case SYS_DEV_DEVMEM_DERIVE: {
+        if (c->type != CAP_DEVMEM)
+            return SYS_ENOCAP;
+        uint64_t first, npages;
+        frame_cap_window(c, &first, &npages);
+        if (cc == 0 || b >= npages || cc > npages - b)
+            return SYS_ERANGE;
+        rc = cap_empty_slot(p, a, &dst);
+        if (rc)
+            return rc;
+        cap_derive_badge(dst, c, c->rights, devmem_badge(first + b, cc));
+        return SYS_OK;
+    }
+    case SYS_DEV_DMA_POOL: {
+        if (c->type != CAP_DEVMEM)
+            return SYS_ENOCAP;
+        if (!(c->rights & CAP_R_WRITE))
+            return SYS_ERIGHTS;
+        if (b == 0 || (b & (PAGE_SIZE - 1)))
+            return SYS_EINVAL;
+        rc = cap_empty_slot(p, a, &dst);
+        if (rc)
+            return rc;
+        struct dmapool *pool = dmapool_create(p->quota, b);
+        if (!pool)
+            return SYS_ENOMEM;
+        cap_install(dst, &pool->obj, CAP_R_ALL, 0);
+        return SYS_OK;
+    }
+    case SYS_DEV_DMA_ALLOC: {
+        if (c->type != CAP_DMAPOOL)
+            return SYS_ENOCAP;
+        if (!(c->rights & CAP_R_WRITE))
+            return SYS_ERIGHTS;
+        uint64_t npages = b & ~SYS_DMA_BELOW_4G;
+        if (npages == 0 || npages > SYS_FRAME_MAX_PAGES)
+            return SYS_EINVAL;
+        rc = cap_empty_slot(p, a, &dst);
+        if (rc)
+            return rc;
+        struct frame_obj *fr = dmapool_alloc((struct dmapool *)c->obj, npages,
+                                             (b & SYS_DMA_BELOW_4G) ? 0x100000000ull : 0);
+        if (!fr)
+            return SYS_ENOMEM;
+        cap_install(dst, &fr->obj, CAP_R_READ | CAP_R_WRITE | CAP_R_PHYS, 0);
+        return SYS_OK;
+    }
+    case SYS_DEV_DMA_RELEASE:
+        if (c->type != CAP_DMAPOOL)
+            return SYS_ENOCAP;
+        if (!(c->rights & CAP_R_GRANT))
+            return SYS_ERIGHTS;
+        return (long)dmapool_release((struct dmapool *)c->obj);
+    case SYS_DEV_DMA_PADDR:
+        if (c->type != CAP_FRAME)
+            return SYS_ENOCAP;
+        if (!(c->rights & CAP_R_PHYS))
+            return SYS_ERIGHTS;
+        return (long)((struct frame_obj *)c->obj)->paddr;
     default:
         return SYS_EINVAL;
     }

@@ -466,3 +466,33 @@ int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *slp_typa, uint8_t *s
     }
     return result;
 }
+
+/* MCFG: a 36-byte header, 8 reserved bytes, then 16-byte allocation
+ * entries (base address, segment, start bus, end bus, 4 reserved). */
+#define MCFG_ENTRIES 44
+#define MCFG_ENTRY_LEN 16
+
+int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out)
+{
+    if (out == NULL)
+        return ACPI_EINVAL;
+    *out = (struct acpi_mcfg_info){ .count = 0 };
+    const uint8_t *m = mcfg;
+    if (m == NULL || len < MCFG_ENTRIES || !bytes_equal(m, "MCFG", 4))
+        return ACPI_EINVAL;
+    for (uint32_t off = MCFG_ENTRIES; len - off >= MCFG_ENTRY_LEN; off += MCFG_ENTRY_LEN) {
+        const uint8_t *e = m + off;
+        uint64_t base = load_le64(e);
+        uint8_t start = e[10], end = e[11];
+        if (end < start || (base & 0xfffffull) || base == 0)
+            return ACPI_EINVAL;     /* ECAM is 1 MiB per bus, so 1 MiB aligned */
+        if (out->count == ACPI_MAX_ECAM)
+            break;
+        out->ecam[out->count].paddr = base + ((uint64_t)start << 20);
+        out->ecam[out->count].segment = load_le16(e + 8);
+        out->ecam[out->count].bus_start = start;
+        out->ecam[out->count].bus_end = end;
+        out->count++;
+    }
+    return ACPI_OK;
+}

@@ -67,7 +67,12 @@ void cap_install(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t ba
 
 void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge)
 {
-    fill(dst, src->obj, src->rights & rights, src->badge ? src->badge : badge, CAPF_COPY);
+    cap_derive_badge(dst, src, rights, src->badge ? src->badge : badge);
+}
+
+void cap_derive_badge(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge)
+{
+    fill(dst, src->obj, src->rights & rights, badge, CAPF_COPY);
     obj_get(src->obj);
     obj_cap_added(src->obj, dst);
     dlist_insert_before(&src->children, &dst->sibling);     /* copies at the back */

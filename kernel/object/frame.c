@@ -25,7 +25,7 @@ static inline void window_every(uint64_t i, uint64_t npages)
         arch_irq_window();
 }
 
-struct frame_obj *frame_create(struct quota *q, uint64_t npages)
+struct frame_obj *frame_create(struct quota *q, uint64_t npages, uint64_t limit)
 {
     BUG_ON(npages == 0 || npages > SYS_FRAME_MAX_PAGES, "frame size checked by the caller");
     struct frame_obj *f = obj_alloc(q, sizeof *f, CAP_FRAME);
@@ -33,7 +33,7 @@ struct frame_obj *frame_create(struct quota *q, uint64_t npages)
         return NULL;
     uint64_t pa = FRAME_NONE;
     if (quota_charge(q, npages * PAGE_SIZE)) {
-        pa = frame_alloc_contig(&frame_allocator, npages, 0, 0);
+        pa = frame_alloc_contig(&frame_allocator, npages, 0, limit);
         if (pa == FRAME_NONE)
             quota_release(q, npages * PAGE_SIZE);
     }
@@ -59,14 +59,45 @@ struct frame_obj *frame_borrow(uint64_t paddr, uint64_t npages)
     if (f) {
         f->paddr = paddr;
         f->npages = npages;
-        f->borrowed = true;
+        f->kind = FRAME_BORROWED;
     }
     return f;
 }
 
+struct frame_obj *devmem_create(uint64_t paddr, uint64_t npages)
+{
+    struct frame_obj *f = obj_alloc(NULL, sizeof *f, CAP_DEVMEM);
+    if (f) {
+        f->paddr = paddr;
+        f->npages = npages;
+        f->kind = FRAME_DEVICE;
+    }
+    return f;
+}
+
+void frame_cap_window(const struct cap *c, uint64_t *first_page, uint64_t *npages)
+{
+    const struct frame_obj *f = (const struct frame_obj *)c->obj;
+    if (f->kind == FRAME_DEVICE) {
+        *first_page = c->badge >> 32;
+        *npages = c->badge & 0xffffffffu;
+    } else {
+        *first_page = 0;
+        *npages = f->npages;
+    }
+}
+
+uint64_t mapping_pages(const struct mapping *m)
+{
+    uint64_t first, npages;
+    frame_cap_window(&m->node, &first, &npages);
+    return npages;
+}
+
 int frame_reap(struct frame_obj *f)
 {
-    if (!f->borrowed) {
+    BUG_ON(f->pool, "a pool holds a reference to its frames");
+    if (f->kind == FRAME_RAM) {
         int rc = frame_free(&frame_allocator, f->paddr, f->npages);
         BUG_ON(rc != 0, "a frame object frees its own pages");
         quota_release(f->obj.quota, f->npages * PAGE_SIZE);
@@ -77,8 +108,8 @@ int frame_reap(struct frame_obj *f)
 
 /* Maps the frame's pages and records the mapping; node is filled by the
  * caller's binding function. */
-static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, unsigned rights,
-                      struct mapping **out)
+static long map_pages(struct process *p, struct frame_obj *f, uint64_t first, uint64_t npages,
+                      uint64_t vaddr, unsigned rights, struct mapping **out)
 {
     if (p->state != P_ALIVE)
         return SYS_EDEAD;
@@ -86,8 +117,10 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, un
     if (!m)
         return SYS_ENOMEM;
     struct mmu_alloc alloc = process_table_alloc(p);
-    for (uint64_t i = 0; i < f->npages; i++) {
-        int rc = arch_user_map(p->space, vaddr + i * PAGE_SIZE, f->paddr + i * PAGE_SIZE, rights, &alloc);
+    unsigned flags = rights | (f->kind == FRAME_DEVICE ? MMU_UNCACHED : 0);
+    uint64_t pa = f->paddr + first * PAGE_SIZE;
+    for (uint64_t i = 0; i < npages; i++) {
+        int rc = arch_user_map(p->space, vaddr + i * PAGE_SIZE, pa + i * PAGE_SIZE, flags, &alloc);
         if (rc != MMU_OK) {
             for (uint64_t j = 0; j < i; j++) {
                 arch_user_unmap(p->space, vaddr + j * PAGE_SIZE);
@@ -96,7 +129,7 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, un
             kmem_free(p->quota, m, sizeof *m);
             return rc == MMU_EEXIST ? SYS_EEXIST : SYS_ENOMEM;
         }
-        window_every(i, f->npages);
+        window_every(i, npages);
     }
     m->proc = p;
     m->frame = f;
@@ -110,7 +143,9 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t vaddr, un
 long vm_map(struct process *p, struct cap *fc, uint64_t vaddr, unsigned rights)
 {
     struct mapping *m;
-    long rc = map_pages(p, (struct frame_obj *)fc->obj, vaddr, rights, &m);
+    uint64_t first, npages;
+    frame_cap_window(fc, &first, &npages);
+    long rc = map_pages(p, (struct frame_obj *)fc->obj, first, npages, vaddr, rights, &m);
     if (rc == SYS_OK)
         cap_bind(&m->node, fc);
     return rc;
@@ -119,7 +154,7 @@ long vm_map(struct process *p, struct cap *fc, uint64_t vaddr, unsigned rights)
 long vm_map_frame(struct process *p, struct frame_obj *f, uint64_t vaddr, unsigned rights)
 {
     struct mapping *m;
-    long rc = map_pages(p, f, vaddr, rights, &m);
+    long rc = map_pages(p, f, 0, f->npages, vaddr, rights, &m);
     if (rc == SYS_OK)
         cap_bind_root(&m->node, &f->obj, rights);
     return rc;
@@ -128,11 +163,10 @@ long vm_map_frame(struct process *p, struct frame_obj *f, uint64_t vaddr, unsign
 void mapping_remove(struct mapping *m)
 {
     struct process *p = m->proc;
-    struct frame_obj *f = m->frame;
-    uint64_t vaddr = m->by_vaddr.key;
-    for (uint64_t i = 0; i < f->npages; i++) {
+    uint64_t vaddr = m->by_vaddr.key, npages = mapping_pages(m);
+    for (uint64_t i = 0; i < npages; i++) {
         arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
-        window_every(i, f->npages);
+        window_every(i, npages);
     }
     avl_remove(&p->mappings, &m->by_vaddr);
     cap_unbind(&m->node);
@@ -161,9 +195,11 @@ long vm_protect(struct process *p, uint64_t vaddr, unsigned rights)
         return SYS_ENOENT;
     if ((rights & ~m->max_rights) || !(rights & CAP_R_READ))
         return SYS_ERIGHTS;
-    for (uint64_t i = 0; i < m->frame->npages; i++) {
-        arch_user_protect(p->space, vaddr + i * PAGE_SIZE, rights);
-        window_every(i, m->frame->npages);
+    unsigned flags = rights | (m->frame->kind == FRAME_DEVICE ? MMU_UNCACHED : 0);
+    uint64_t npages = mapping_pages(m);
+    for (uint64_t i = 0; i < npages; i++) {
+        arch_user_protect(p->space, vaddr + i * PAGE_SIZE, flags);
+        window_every(i, npages);
     }
     m->rights = rights;
     return SYS_OK;
@@ -175,7 +211,7 @@ bool vm_teardown_step(struct process *p, unsigned budget)
     struct avl_node *n;
     while (work < budget && (n = avl_first(&p->mappings))) {
         struct mapping *m = container_of(n, struct mapping, by_vaddr);
-        work += (unsigned)m->frame->npages;
+        work += (unsigned)mapping_pages(m);
         mapping_remove(m);
     }
     return avl_first(&p->mappings) == NULL;

@@ -10,6 +10,7 @@
 #include "arch/cpu.h"
 #include "obj/cap.h"
 #include "obj/endpoint.h"
+#include "obj/dmapool.h"
 #include "obj/frame.h"
 #include "obj/ioport.h"
 #include "obj/irq.h"
@@ -129,6 +130,8 @@ static size_t obj_size(unsigned type)
     case CAP_PROCESS: return sizeof(struct process);
     case CAP_THREAD: return sizeof(struct thread);
     case CAP_FRAME: return sizeof(struct frame_obj);
+    case CAP_DEVMEM: return sizeof(struct frame_obj);
+    case CAP_DMAPOOL: return sizeof(struct dmapool);
     case CAP_IRQ: return sizeof(struct irq_obj);
     case CAP_IOPORT: return sizeof(struct ioport_obj);
     case CAP_PLATFORM: return sizeof(struct platform_obj);
@@ -165,9 +168,10 @@ void obj_cap_removed(struct kobj *o, const struct cap *c)
 unsigned binding_remove(struct cap *node)
 {
     switch (node->type) {
-    case CAP_FRAME: {
+    case CAP_FRAME:
+    case CAP_DEVMEM: {
         struct mapping *m = container_of(node, struct mapping, node);
-        unsigned pages = (unsigned)m->frame->npages;
+        unsigned pages = (unsigned)mapping_pages(m);
         mapping_remove(m);
         return pages;
     }
@@ -242,7 +246,9 @@ static int reap_step(struct kobj *o)
     case CAP_NOTIFICATION: return notification_reap((struct notification *)o);
     case CAP_PROCESS: return process_reap((struct process *)o);
     case CAP_THREAD: return thread_reap((struct thread *)o);
-    case CAP_FRAME: return frame_reap((struct frame_obj *)o);
+    case CAP_FRAME:
+    case CAP_DEVMEM: return frame_reap((struct frame_obj *)o);
+    case CAP_DMAPOOL: return dmapool_reap((struct dmapool *)o);
     case CAP_IRQ: return irq_reap((struct irq_obj *)o);
     case CAP_IOPORT:
     case CAP_PLATFORM:

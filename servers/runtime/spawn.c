@@ -13,15 +13,17 @@
 #define CHILD_STACK_PAGES 16
 #define CHILD_USER_HI 0x0000000100000000ull
 
-/* Creates a frame of npages, fills it from src (len bytes at offset off),
- * and maps it at va in the child with rights. The caller keeps no cap. */
+/* Creates a frame of npages paid for by the child's quota (so its image
+ * goes back with the child, whoever started it), fills it from src (len
+ * bytes at offset off), and maps it at va in the child with rights. The
+ * caller keeps no cap. */
 static long place_frame(uint64_t child, uint64_t va, uint64_t npages, const uint8_t *src, uint64_t off,
                         uint64_t len, unsigned rights)
 {
     int slot = rt_slot_alloc();
     if (slot < 0)
         return SYS_ENOMEM;
-    long rc = sys_create(CAP_FRAME, (uint64_t)slot, npages).ret;
+    long rc = sys_create_for(child, CAP_FRAME, (uint64_t)slot, npages).ret;
     if (rc == 0 && len) {
         rc = sys_map((uint64_t)slot, SELF, SCRATCH_VA, CAP_R_READ | CAP_R_WRITE).ret;
         if (rc == 0) {

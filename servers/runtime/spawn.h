@@ -31,9 +31,10 @@ struct spawned {
 };
 
 /* Loads the program into a new process and starts its first thread.
- * Returns 0 or a negative SYS_E* / -100 - ELF error. Frames for the image
- * and stack are paid for by the caller's quota; the child's own kernel
- * objects by its quota. On failure nothing is left behind. */
+ * Returns 0 or a negative SYS_E* / -100 - ELF error. Everything the child
+ * is made of (image, stack, kernel objects) is paid for by its own quota,
+ * carved out of the caller's and given back whole when the child is gone.
+ * On failure nothing is left behind. */
 long spawn(const struct spawn_args *a, struct spawned *out);
 
 #endif

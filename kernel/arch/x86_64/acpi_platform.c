@@ -59,9 +59,18 @@ void acpi_platform_init(uint64_t rsdp_paddr)
                     acpi_strerror(rc));
     }
 
-    pr_info("acpi: RSDP %#llx, FADT %s%s, S5 %s, MADT %s (%u CPUs, %u I/O APICs)",
+    rc = acpi_find_table(mem, rsdp_paddr, "MCFG", &pa, &len);
+    if (rc == ACPI_OK) {
+        const void *mcfg = mem->read(mem->ctx, pa, len);
+        rc = mcfg ? acpi_parse_mcfg(mcfg, len, &platform_acpi.mcfg) : ACPI_EUNREADABLE;
+        if (rc != ACPI_OK)
+            pr_warn("acpi: MCFG at %#llx (%u bytes) rejected: %s; PCI through ports only",
+                    (unsigned long long)pa, len, acpi_strerror(rc));
+    }
+
+    pr_info("acpi: RSDP %#llx, FADT %s%s, S5 %s, MADT %s (%u CPUs, %u I/O APICs), MCFG %u regions",
             (unsigned long long)rsdp_paddr, platform_acpi.have_fadt ? "yes" : "no",
             platform_acpi.fadt.hw_reduced ? " (hardware-reduced)" : "",
             platform_acpi.have_s5 ? "yes" : "no", platform_acpi.have_madt ? "yes" : "no",
-            platform_acpi.madt.ncpus, platform_acpi.madt.nioapics);
+            platform_acpi.madt.ncpus, platform_acpi.madt.nioapics, platform_acpi.mcfg.count);
 }

@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "arch/layout.h"
 #include "platform.h"
+#include "uapi/abi.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10
@@ -80,10 +81,12 @@ static bool find_chip(uint32_t gsi, volatile uint32_t **base, uint32_t *pin)
     return false;
 }
 
-/* Routes gsi to vector on the boot CPU, masked. ISA lines (0-15) are edge,
- * active high unless the MADT overrides them; others are level, active low
- * (PCI). Returns false if no I/O APIC has the line. */
-bool ioapic_route(uint32_t gsi, uint8_t vector)
+/* Routes gsi to vector on the boot CPU, masked. By default ISA lines
+ * (0-15) are edge, active high unless the MADT overrides them, others level,
+ * active low (PCI); mode (SYS_IRQ_MODE_*) overrides trigger and polarity
+ * where it names them (microvm's virtio-mmio lines are level, active high).
+ * Returns false if no I/O APIC has the line. */
+bool ioapic_route(uint32_t gsi, uint8_t vector, unsigned mode)
 {
     volatile uint32_t *base;
     uint32_t pin;
@@ -99,6 +102,10 @@ bool ioapic_route(uint32_t gsi, uint8_t vector)
         if (((fl >> 2) & 3) == 1) level = false;
         if (((fl >> 2) & 3) == 3) level = true;
     }
+    if (mode & SYS_IRQ_MODE_EDGE) level = false;
+    if (mode & SYS_IRQ_MODE_LEVEL) level = true;
+    if (mode & SYS_IRQ_MODE_HIGH) low = false;
+    if (mode & SYS_IRQ_MODE_LOW) low = true;
     uint32_t lo = vector | (1u << 16) | (level ? 1u << 15 : 0) | (low ? 1u << 13 : 0);
     ioapic_write(base, IOAPIC_REDTBL(pin) + 1, lapic_id() << 24);
     ioapic_write(base, IOAPIC_REDTBL(pin), lo);

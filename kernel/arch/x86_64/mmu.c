@@ -32,6 +32,8 @@ static uint64_t user_flags(unsigned rights)
         flags |= PTE_WRITE;
     if (!(rights & CAP_R_EXEC) && cpu_has_nx)
         flags |= PTE_NX;
+    if (rights & MMU_UNCACHED)
+        flags |= PTE_PCD | PTE_PWT;
     return flags;
 }
 

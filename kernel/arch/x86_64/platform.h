@@ -58,6 +58,7 @@ struct platform_acpi {
     struct acpi_fadt_info fadt;
     struct acpi_madt_info madt;
     uint8_t s5_typa, s5_typb;
+    struct acpi_mcfg_info mcfg;          /* PCI ECAM regions (count 0: none) */
 };
 extern struct platform_acpi platform_acpi;
 void acpi_platform_init(uint64_t rsdp_paddr);
@@ -76,7 +77,7 @@ extern uint32_t timer_hz;
 extern uint64_t timer_start_ns;     /* when the periodic timer started */
 void ioapic_init(void);
 unsigned ioapic_gsi_count(void);
-bool ioapic_route(uint32_t gsi, uint8_t vector);
+bool ioapic_route(uint32_t gsi, uint8_t vector, unsigned mode);
 void ioapic_mask(uint32_t gsi, bool masked);
 
 /* Legacy PIC (pic.c): remapped to PIC_VECTOR_BASE and masked. */
@@ -92,6 +93,10 @@ void irq_set_handler(uint8_t vector, irq_handler h);
 
 /* Power (power.c). */
 bool debug_exit_present(void);
+
+/* The sanitized memory map and the ACPI root pointer (setup.c). */
+const struct phys_region *boot_memory_map(unsigned *count);
+uint64_t boot_rsdp_paddr(void);
 
 /* MMIO mapping (kernel/core/memory.c): maps [paddr, paddr+size) uncached
  * and returns its virtual address, or NULL. */

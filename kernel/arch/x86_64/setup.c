@@ -58,6 +58,17 @@ static void print_memory_map(const struct phys_region *map, unsigned n, const ch
                 map[i].type < ARRAY_SIZE(names) ? names[map[i].type] : "other");
 }
 
+const struct phys_region *boot_memory_map(unsigned *count)
+{
+    *count = memory_map_count;
+    return memory_map;
+}
+
+uint64_t boot_rsdp_paddr(void)
+{
+    return boot_info.rsdp_paddr;
+}
+
 /* The memory map comes from the start info (version 1) or, under Xen, from
  * XENMEM_memory_map. Without one the kernel cannot go on. */
 static void memory_map_init(const struct diag *d)

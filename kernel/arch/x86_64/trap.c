@@ -30,6 +30,18 @@ static const char *const exception_names[32] = {
     "VMM communication", "security", "reserved",
 };
 
+/* A vector nobody routed: a device programmed with a vector it was not
+ * given, or one still firing after its driver died. Reported (the first
+ * ten, then every 1000th) and otherwise ignored. */
+static void report_unexpected_vector(uint64_t vector)
+{
+    static uint64_t count;
+    count++;
+    if (count <= 10 || count % 1000 == 0)
+        pr_warn("interrupt: unexpected vector %llu ignored (spurious: nothing routed there; %llu so far)",
+                (unsigned long long)vector, (unsigned long long)count);
+}
+
 void irq_set_handler(uint8_t vector, irq_handler h)
 {
     handlers[vector] = h;
@@ -195,7 +207,7 @@ void trap_dispatch(struct trap_frame *f)
         if (h) {
             h((uint8_t)f->vector);
         } else {
-            pr_warn("interrupt: unexpected vector %llu ignored", (unsigned long long)f->vector);
+            report_unexpected_vector(f->vector);
             lapic_eoi();
         }
     }

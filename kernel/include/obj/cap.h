@@ -61,6 +61,9 @@ void cap_install(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t ba
 /* Fills the empty dst with a copy of src: rights masked, and the given
  * badge if src has none; dst becomes src's child (new reference). */
 void cap_derive(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge);
+/* The same with exactly this badge (a device window's part, checked by the
+ * caller to lie within src's). */
+void cap_derive_badge(struct cap *dst, struct cap *src, unsigned rights, uint64_t badge);
 /* Moves src into the empty dst, which takes src's place in the tree. */
 void cap_move(struct cap *dst, struct cap *src);
 

@@ -42,6 +42,8 @@ enum cap_type {
     CAP_IRQ = 6,           /* one interrupt line (GSI) */
     CAP_IOPORT = 7,        /* a range of I/O ports */
     CAP_PLATFORM = 8,      /* power-off and other machine-wide controls */
+    CAP_DEVMEM = 9,        /* a window of device memory (never RAM): mapped uncached */
+    CAP_DMAPOOL = 10,      /* a DMA allowance: frames a device may use, freed only on release */
     CAP_TYPE_COUNT
 };
 
@@ -53,6 +55,8 @@ enum cap_type {
 #define CAP_R_GRANT  4u
 #define CAP_R_EXEC   8u
 #define CAP_R_ALL    15u
+#define CAP_R_PHYS   16u    /* frame: may learn its physical address (DMA frames only) */
+#define CAP_R_MASK   31u    /* every right there is */
 
 /* Slots: each process has SYS_CAP_SLOTS slots; slot 0 is always empty. */
 #define SYS_CAP_SLOTS 256
@@ -99,9 +103,48 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define SYS_THREAD_KILL       5
 #define SYS_PRIO_MAX          255
 
-/* irq_ctl operations. */
-#define SYS_IRQ_BIND   1   /* arg = notification slot: the line signals bit 0 of it */
-#define SYS_IRQ_ACK    2   /* unmask the line after handling */
+/* irq_ctl operations. An interrupt object is an I/O APIC line (GSI), an
+ * MSI vector, or the MSI control capability init gets (which only allocates
+ * vectors). Each line or vector signals bit 0 of its bound notification. */
+#define SYS_IRQ_BIND     1   /* arg = notification slot (needs its write right) */
+#define SYS_IRQ_ACK      2   /* line: unmask after handling; MSI: no-op */
+#define SYS_IRQ_MODE     3   /* line: arg = SYS_IRQ_MODE_* trigger | polarity (0 = the
+                                platform's default: ISA lines as the MADT says, edge/high;
+                                others level/low, as PCI INTx); applied at the next bind */
+#define SYS_IRQ_MSI_ALLOC 4  /* MSI control: arg = empty slot -> a new MSI vector object */
+#define SYS_IRQ_MSI_INFO 5   /* MSI vector: -> 0, rdi = message address, rsi = message data
+                                to program into the device's MSI or MSI-X entry */
+#define SYS_IRQ_INFO     6   /* -> SYS_IRQ_KIND_*; rdi = GSI or vector */
+#define SYS_IRQ_MODE_EDGE   1u
+#define SYS_IRQ_MODE_LEVEL  2u
+#define SYS_IRQ_MODE_HIGH   4u
+#define SYS_IRQ_MODE_LOW    8u
+#define SYS_IRQ_KIND_LINE   1
+#define SYS_IRQ_KIND_MSI    2
+#define SYS_IRQ_KIND_MSI_CONTROL 3
+
+/* device operations (the `device` system call), by the capability given:
+ *   DEVMEM_INFO   (devmem)          -> 0, rdi = physical address, rsi = size in bytes
+ *   DEVMEM_DERIVE (devmem, dst, first_page, npages): a copy covering a
+ *                 page-aligned part of the window, child of the source
+ *   DMA_POOL      (devmem with write, dst, bytes): a DMA pool with an
+ *                 allowance of bytes carved out of the caller's quota
+ *                 (holding device memory is the authority to make one)
+ *   DMA_ALLOC     (pool with write, dst, npages | SYS_DMA_BELOW_4G): a zeroed,
+ *                 physically contiguous frame charged to the pool, capability
+ *                 with READ | WRITE | PHYS; the pool keeps it alive
+ *   DMA_RELEASE   (pool with grant) -> frames let go: the pool's hold on
+ *                 every frame it made ends (memory returns to the pool once
+ *                 no capability or mapping refers to a frame). The holder
+ *                 resets the device first: a released frame may be reused.
+ *   DMA_PADDR     (frame with PHYS) -> its physical address */
+#define SYS_DEV_DEVMEM_INFO   1
+#define SYS_DEV_DEVMEM_DERIVE 2
+#define SYS_DEV_DMA_POOL      3
+#define SYS_DEV_DMA_ALLOC     4
+#define SYS_DEV_DMA_RELEASE   5
+#define SYS_DEV_DMA_PADDR     6
+#define SYS_DMA_BELOW_4G (1ull << 32)
 /* ioport operations (access width in bytes: 1, 2, 4). */
 #define SYS_IO_IN1 1
 #define SYS_IO_IN2 2
@@ -140,8 +183,12 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define INIT_CAP_PLATFORM     3
 #define INIT_CAP_BUNDLE       4    /* read-only frame: the boot bundle (cpio) */
 #define INIT_CAP_IOPORT_ALL   5    /* I/O ports 0..0xffff */
+#define INIT_CAP_MSI          6    /* MSI control: allocates MSI vectors */
 #define INIT_CAP_IRQ_BASE     16   /* GSI n at slot 16 + n, for n < INIT_IRQ_COUNT */
 #define INIT_IRQ_COUNT        48
+#define INIT_CAP_DEVMEM_BASE  64   /* device-memory window i at slot 64 + i (boot info lists them) */
+#define INIT_DEVMEM_MAX       16
+#define INIT_ECAM_MAX         4
 /* Where init finds its boot information: mapped read-only by the kernel. */
 #define INIT_BOOTINFO_VADDR   0x0000000000200000ull
 
@@ -152,8 +199,22 @@ struct init_bootinfo {
     uint64_t quota_bytes;           /* init's kernel-memory quota */
     uint64_t first_free_slot;
     char cmdline[256];              /* the kernel command line */
+    uint64_t rsdp_paddr;            /* ACPI root pointer (0: none) */
+    uint32_t ndevmem;               /* device-memory windows, capabilities at INIT_CAP_DEVMEM_BASE */
+    uint32_t necam;                 /* PCI ECAM regions (ACPI MCFG) */
+    struct { uint64_t paddr, size; } devmem[INIT_DEVMEM_MAX];
+    struct {
+        uint64_t paddr;             /* config space of bus bus_start, device 0, function 0 */
+        uint16_t segment;
+        uint8_t bus_start, bus_end;
+        uint32_t reserved;
+    } ecam[INIT_ECAM_MAX];
+    uint32_t platform_flags;        /* INIT_PLATFORM_* */
+    uint32_t reserved2;
 };
+#define INIT_PLATFORM_XEN     1u    /* running as Xen's PVH dom0 */
+#define INIT_PLATFORM_MICROVM 2u    /* hardware-reduced ACPI without a PCI host (microvm) */
 #define INIT_BOOTINFO_MAGIC 0x696e6974626f6f74ull   /* "initboot" */
-_Static_assert(sizeof(struct init_bootinfo) == 296, "init boot info is ABI");
+_Static_assert(sizeof(struct init_bootinfo) == 640, "init boot info is ABI");
 
 #endif

@@ -67,6 +67,23 @@ int acpi_parse_fadt(const void *fadt, uint32_t len, struct acpi_fadt_info *out);
  * with ACPI_EINVAL (what was parsed so far is kept in *out). */
 int acpi_parse_madt(const void *madt, uint32_t len, struct acpi_madt_info *out);
 
+#define ACPI_MAX_ECAM 4
+
+/* PCI Express memory-mapped configuration regions (MCFG). */
+struct acpi_mcfg_info {
+    unsigned count;
+    struct {
+        uint64_t paddr;             /* config space of bus_start (base + bus_start << 20) */
+        uint16_t segment;
+        uint8_t bus_start, bus_end;
+    } ecam[ACPI_MAX_ECAM];
+};
+
+/* Parses the MCFG of len bytes: every allocation entry (at most
+ * ACPI_MAX_ECAM kept). An entry with end bus below start bus, or a base
+ * that is 0 or not 1 MiB aligned, is ACPI_EINVAL. */
+int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out);
+
 /* Finds the \_S5_ object in an AML byte stream (the DSDT body) and extracts
  * its first two package elements, SLP_TYPa and SLP_TYPb. Handles the
  * encodings firmware uses: NameOp "_S5_" (optionally with a root/parent

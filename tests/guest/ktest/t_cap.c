@@ -68,7 +68,7 @@ static bool t_copy_rights(void)
     CHECK_EQ(sys_cap_info(b).r[0], 0);
     CHECK_RC(sys_cap_copy(ep, b, CAP_R_ALL, 0), SYS_EEXIST);
     CHECK_RC(sys_cap_delete(b), SYS_OK);
-    CHECK_RC(sys_cap_copy(ep, b, 16, 0), SYS_EINVAL);
+    CHECK_RC(sys_cap_copy(ep, b, 32, 0), SYS_EINVAL);
     CHECK_RC(sys_cap_copy(ep, b, ~0ull, 0), SYS_EINVAL);
     CHECK_RC(sys_cap_copy(kt_slot(), b, CAP_R_ALL, 0), SYS_ENOCAP);
     CHECK_RC(sys_cap_info(b), SYS_ENOCAP);
@@ -276,7 +276,7 @@ static bool t_give(void)
     CHECK_RC(sys_cap_give(p, n, 5, CAP_R_ALL), SYS_EEXIST);
     CHECK_RC(sys_cap_give(p, n, 0, CAP_R_ALL), SYS_ERANGE);
     CHECK_RC(sys_cap_give(p, n, 256, CAP_R_ALL), SYS_ERANGE);
-    CHECK_RC(sys_cap_give(p, n, 6, 16), SYS_EINVAL);
+    CHECK_RC(sys_cap_give(p, n, 6, 32), SYS_EINVAL);
     CHECK_RC(sys_cap_give(p, kt_slot(), 6, CAP_R_ALL), SYS_ENOCAP);
     CHECK_RC(sys_cap_give(p, n, 6, CAP_R_ALL), SYS_OK);
     /* Given caps are children of ours: revoke takes them back. */

@@ -283,7 +283,7 @@ out:
 static bool ofc_warmup(const struct ofc_config *c)
 {
     struct spawn_args a = { .bundle = c->bundle, .bundle_size = c->bundle_size, .name = "objfuzz",
-                            .quota = 256 * 1024, .priority = OF_PRIO, .arg = OF_WARMUP };
+                            .quota = 1024 * 1024, .priority = OF_PRIO, .arg = OF_WARMUP };
     struct spawned s;
     if (spawn(&a, &s) != 0)
         return false;

@@ -8,9 +8,20 @@
 /* Interrupt lines (GSIs) the interrupt controllers have. */
 unsigned arch_irq_lines(void);
 /* Routes line to fn (called in interrupt context with the line number,
- * the line already acknowledged at the local controller and masked).
+ * the line already acknowledged at the local controller and masked), with
+ * mode (SYS_IRQ_MODE_* trigger | polarity; 0: the platform's default).
  * False if the line cannot be routed. */
-bool arch_irq_route(unsigned line, void (*fn)(unsigned line));
+bool arch_irq_route(unsigned line, unsigned mode, void (*fn)(unsigned line));
+/* Stops routing line (masked, its handler gone: a later interrupt on it is
+ * reported as unexpected). */
+void arch_irq_unroute(unsigned line);
+
+/* MSI vectors: a free vector delivered to fn (interrupt context, already
+ * acknowledged at the local APIC), or 0 if none is free. */
+unsigned arch_msi_alloc(void (*fn)(unsigned vector));
+void arch_msi_free(unsigned vector);
+/* The message a device sends to raise vector (MSI address and data). */
+void arch_msi_message(unsigned vector, uint64_t *address, uint32_t *data);
 /* Masks or unmasks line at the I/O controller. */
 void arch_irq_mask(unsigned line, bool masked);
 

@@ -25,6 +25,9 @@ void arch_space_switch(uint64_t root);
 bool arch_space_current(uint64_t root);
 
 enum { MMU_OK = 0, MMU_ENOMEM = -1, MMU_EEXIST = -2, MMU_ENOENT = -3 };
+/* Added to the CAP_R_* rights of arch_user_map/arch_user_protect: device
+ * memory, mapped uncached. */
+#define MMU_UNCACHED 0x100u
 
 /* Maps one 4 KiB page at va (user range, page-aligned) to pa with rights
  * (CAP_R_READ required; CAP_R_WRITE, CAP_R_EXEC as given). */
