@@ -45,6 +45,9 @@ void acpi_platform_init(uint64_t rsdp_paddr)
             platform_acpi.have_s5 = true;
         else
             pr_warn("acpi: no usable \\_S5 in the DSDT; ACPI power-off unavailable");
+        if (dsdt)
+            platform_acpi.nmmio = acpi_find_mmio_devices(dsdt + 36, len - 36, "LNRO0005", platform_acpi.mmio,
+                                                         ACPI_MAX_MMIO_DEVICES);
     }
 
     rc = acpi_find_table(mem, rsdp_paddr, "APIC", &pa, &len);

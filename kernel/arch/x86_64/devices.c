@@ -55,10 +55,20 @@ void arch_describe_devices(struct init_bootinfo *info)
                  (unsigned long long)(win[i].base + win[i].size));
     }
     info->ndevmem = n;
+    for (unsigned i = 0; i < platform_acpi.nmmio && i < INIT_MMIO_MAX; i++) {
+        const struct acpi_mmio_device *d = &platform_acpi.mmio[i];
+        info->mmio[i].paddr = d->paddr;
+        info->mmio[i].size = d->size;
+        info->mmio[i].gsi = d->gsi;
+        info->mmio[i].irq_mode = (d->edge ? SYS_IRQ_MODE_EDGE : SYS_IRQ_MODE_LEVEL) |
+                                 (d->active_low ? SYS_IRQ_MODE_LOW : SYS_IRQ_MODE_HIGH);
+        info->nmmio++;
+    }
     if (hv.kind == HV_XEN)
         info->platform_flags |= INIT_PLATFORM_XEN;
     if (platform_acpi.have_fadt && platform_acpi.fadt.hw_reduced)
         info->platform_flags |= INIT_PLATFORM_MICROVM;
-    pr_info("devices: %u device-memory windows, %u PCI ECAM regions%s", n, info->necam,
+    pr_info("devices: %u device-memory windows, %u PCI ECAM regions, %u virtio-mmio slots%s", n,
+            info->necam, info->nmmio,
             info->platform_flags & INIT_PLATFORM_MICROVM ? ", hardware-reduced ACPI (microvm)" : "");
 }

@@ -53,12 +53,15 @@ struct pvclock_time_info *kvmclock_init(void);
 uint64_t pit_calibrate_tsc_khz(void);
 
 /* ACPI-derived platform description (acpi_platform.c). */
+#define ACPI_MAX_MMIO_DEVICES 32
 struct platform_acpi {
     bool have_fadt, have_madt, have_s5;
     struct acpi_fadt_info fadt;
     struct acpi_madt_info madt;
     uint8_t s5_typa, s5_typb;
     struct acpi_mcfg_info mcfg;          /* PCI ECAM regions (count 0: none) */
+    unsigned nmmio;                      /* virtio-mmio devices in the DSDT */
+    struct acpi_mmio_device mmio[ACPI_MAX_MMIO_DEVICES];
 };
 extern struct platform_acpi platform_acpi;
 void acpi_platform_init(uint64_t rsdp_paddr);

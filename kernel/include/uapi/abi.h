@@ -189,6 +189,7 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define INIT_CAP_DEVMEM_BASE  64   /* device-memory window i at slot 64 + i (boot info lists them) */
 #define INIT_DEVMEM_MAX       16
 #define INIT_ECAM_MAX         4
+#define INIT_MMIO_MAX         32
 /* Where init finds its boot information: mapped read-only by the kernel. */
 #define INIT_BOOTINFO_VADDR   0x0000000000200000ull
 
@@ -210,11 +211,18 @@ struct init_bootinfo {
         uint32_t reserved;
     } ecam[INIT_ECAM_MAX];
     uint32_t platform_flags;        /* INIT_PLATFORM_* */
-    uint32_t reserved2;
+    uint32_t nmmio;                 /* virtio-mmio slots the ACPI tables describe */
+    struct {
+        uint64_t paddr;
+        uint32_t size;
+        uint32_t gsi;               /* its interrupt line */
+        uint32_t irq_mode;          /* SYS_IRQ_MODE_* as ACPI gives it */
+        uint32_t reserved;
+    } mmio[INIT_MMIO_MAX];
 };
 #define INIT_PLATFORM_XEN     1u    /* running as Xen's PVH dom0 */
 #define INIT_PLATFORM_MICROVM 2u    /* hardware-reduced ACPI without a PCI host (microvm) */
 #define INIT_BOOTINFO_MAGIC 0x696e6974626f6f74ull   /* "initboot" */
-_Static_assert(sizeof(struct init_bootinfo) == 640, "init boot info is ABI");
+_Static_assert(sizeof(struct init_bootinfo) == 1408, "init boot info is ABI");
 
 #endif

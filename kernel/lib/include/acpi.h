@@ -84,6 +84,22 @@ struct acpi_mcfg_info {
  * that is 0 or not 1 MiB aligned, is ACPI_EINVAL. */
 int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out);
 
+/* A memory-mapped device described in the DSDT by its _HID and a _CRS of
+ * one Memory32Fixed and one Extended Interrupt (microvm's virtio-mmio
+ * slots: _HID "LNRO0005"). */
+struct acpi_mmio_device {
+    uint64_t paddr;
+    uint32_t size;
+    uint32_t gsi;
+    bool edge, active_low;
+};
+
+/* Scans an AML byte stream for string _HIDs equal to hid, each followed
+ * within 128 bytes by such a _CRS; fills out[0..cap) and returns how many.
+ * Never reads outside aml[0..len). */
+unsigned acpi_find_mmio_devices(const uint8_t *aml, uint32_t len, const char *hid,
+                                struct acpi_mmio_device *out, unsigned cap);
+
 /* Finds the \_S5_ object in an AML byte stream (the DSDT body) and extracts
  * its first two package elements, SLP_TYPa and SLP_TYPb. Handles the
  * encodings firmware uses: NameOp "_S5_" (optionally with a root/parent
