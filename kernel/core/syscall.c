@@ -570,6 +570,19 @@ static long sys_device(struct trap_frame *f)
         if (!(c->rights & CAP_R_GRANT))
             return SYS_ERIGHTS;
         return (long)dmapool_release((struct dmapool *)c->obj);
+    case SYS_DEV_IOPORT_DERIVE: {
+        if (c->type != CAP_IOPORT)
+            return SYS_ENOCAP;
+        uint32_t base, count;
+        ioport_cap_range((struct ioport_obj *)c->obj, c->badge, &base, &count);
+        if (cc == 0 || b < base || b - base >= count || cc > count - (b - base))
+            return SYS_ERANGE;
+        rc = cap_empty_slot(p, a, &dst);
+        if (rc)
+            return rc;
+        cap_derive_badge(dst, c, c->rights, IOPORT_PART | (b << 32) | cc);
+        return SYS_OK;
+    }
     case SYS_DEV_DMA_PADDR:
         if (c->type != CAP_FRAME)
             return SYS_ENOCAP;
@@ -592,7 +605,9 @@ static long sys_ioport(struct trap_frame *f)
         return SYS_EINVAL;
     unsigned width = (op == SYS_IO_IN1 || op == SYS_IO_OUT1) ? 1 : (op == SYS_IO_IN2 || op == SYS_IO_OUT2) ? 2 : 4;
     struct ioport_obj *io = (struct ioport_obj *)c->obj;
-    if (!ioport_covers(io, port, width))
+    uint32_t base, count;
+    ioport_cap_range(io, c->badge, &base, &count);
+    if (!ioport_covers(base, count, port, width))
         return SYS_ERANGE;
     return ioport_access(io, (unsigned)op, (uint16_t)port, (uint32_t)arg(f, 3));
 }

@@ -16,11 +16,11 @@ START_TEST(test_inside_and_edges)
 {
     struct ioport_obj io = range(0x100, 0x10);
     for (unsigned w = 1; w <= 4; w *= 2) {
-        ck_assert(ioport_covers(&io, 0x100, w));
-        ck_assert(ioport_covers(&io, 0x110 - w, w));
-        ck_assert(!ioport_covers(&io, 0x110 - w + 1, w));
-        ck_assert(!ioport_covers(&io, 0xff, w));
-        ck_assert(!ioport_covers(&io, 0x110, w));
+        ck_assert(ioport_covers(io.base, io.count, 0x100, w));
+        ck_assert(ioport_covers(io.base, io.count, 0x110 - w, w));
+        ck_assert(!ioport_covers(io.base, io.count, 0x110 - w + 1, w));
+        ck_assert(!ioport_covers(io.base, io.count, 0xff, w));
+        ck_assert(!ioport_covers(io.base, io.count, 0x110, w));
     }
 }
 END_TEST
@@ -30,13 +30,13 @@ START_TEST(test_no_wrap_around)
     struct ioport_obj io = range(0x100, 0x10), all = range(0, 0x10000);
     for (unsigned w = 1; w <= 4; w *= 2) {
         for (uint64_t back = 1; back <= 8; back++) {
-            ck_assert(!ioport_covers(&io, UINT64_MAX - back + 1, w));
-            ck_assert(!ioport_covers(&all, UINT64_MAX - back + 1, w));
+            ck_assert(!ioport_covers(io.base, io.count, UINT64_MAX - back + 1, w));
+            ck_assert(!ioport_covers(all.base, all.count, UINT64_MAX - back + 1, w));
         }
-        ck_assert(!ioport_covers(&all, 0x10000, w));
-        ck_assert(!ioport_covers(&all, 0x10000 - w + 1, w));
-        ck_assert(ioport_covers(&all, 0x10000 - w, w));
-        ck_assert(!ioport_covers(&all, 0x100000000ull, w));      /* truncates to port 0 */
+        ck_assert(!ioport_covers(all.base, all.count, 0x10000, w));
+        ck_assert(!ioport_covers(all.base, all.count, 0x10000 - w + 1, w));
+        ck_assert(ioport_covers(all.base, all.count, 0x10000 - w, w));
+        ck_assert(!ioport_covers(all.base, all.count, 0x100000000ull, w));      /* truncates to port 0 */
     }
 }
 END_TEST
@@ -44,13 +44,13 @@ END_TEST
 START_TEST(test_small_ranges)
 {
     struct ioport_obj empty = range(0x100, 0), one = range(0x100, 1), two = range(0x100, 2);
-    ck_assert(!ioport_covers(&empty, 0x100, 1));
-    ck_assert(ioport_covers(&one, 0x100, 1));
-    ck_assert(!ioport_covers(&one, 0x100, 2));
-    ck_assert(!ioport_covers(&one, 0x100, 4));
-    ck_assert(ioport_covers(&two, 0x100, 2));
-    ck_assert(!ioport_covers(&two, 0x101, 2));
-    ck_assert(!ioport_covers(&two, 0x100, 4));
+    ck_assert(!ioport_covers(empty.base, empty.count, 0x100, 1));
+    ck_assert(ioport_covers(one.base, one.count, 0x100, 1));
+    ck_assert(!ioport_covers(one.base, one.count, 0x100, 2));
+    ck_assert(!ioport_covers(one.base, one.count, 0x100, 4));
+    ck_assert(ioport_covers(two.base, two.count, 0x100, 2));
+    ck_assert(!ioport_covers(two.base, two.count, 0x101, 2));
+    ck_assert(!ioport_covers(two.base, two.count, 0x100, 4));
 }
 END_TEST
 

@@ -144,6 +144,7 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define SYS_DEV_DMA_ALLOC     4
 #define SYS_DEV_DMA_RELEASE   5
 #define SYS_DEV_DMA_PADDR     6
+#define SYS_DEV_IOPORT_DERIVE 7   /* (ioport, dst, first port, count): a copy covering part of the range */
 #define SYS_DMA_BELOW_4G (1ull << 32)
 /* ioport operations (access width in bytes: 1, 2, 4). */
 #define SYS_IO_IN1 1
