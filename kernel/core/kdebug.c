@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "obj/cap.h"
 #include "obj/frame.h"
+#include "obj/notification.h"
 #include "obj/process.h"
 #include "obj/thread.h"
 
@@ -222,6 +223,9 @@ static void check_threads(void)
         }
         if ((t->state == T_SEND || t->state == T_RECV || t->state == T_NTFN) && !t->blocked_on)
             VIOLATION("thread %u: blocked on nothing", t->tid);
+        if (t->state == T_NTFN && t->blocked_on &&
+            ((struct notification *)t->blocked_on)->waiter != t)
+            VIOLATION("thread %u: waits on a notification that does not name it", t->tid);
         if (t->state == T_REPLY && t->callee && t->callee->caller != t)
             VIOLATION("thread %u: waits for a reply from %u, which owes it nothing", t->tid, t->callee->tid);
         if (t->caller && (t->caller->state != T_REPLY || t->caller->callee != t))

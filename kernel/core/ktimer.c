@@ -78,7 +78,17 @@ void ktimer_reprogram_for(struct thread *cur)
     ktimer_hw_deadline = next;
 }
 
+/* Besides the tree: the hardware timer, when armed for the future, is
+ * armed no later than the first timer (every ktimer_arm re-arms it for an
+ * earlier timer; cancelling only moves the first one later). syscall.S's
+ * notification fast path relies on this when it keeps the timer armed. */
 int ktimer_check(void)
 {
-    return avl_check(&timers);
+    int rc = avl_check(&timers);
+    if (rc)
+        return rc;
+    struct avl_node *first = avl_first(&timers);
+    if (first && ktimer_hw_deadline > time_since_boot_ns() && ktimer_hw_deadline > first->key)
+        return -100;
+    return 0;
 }

@@ -16,27 +16,30 @@
 _Static_assert(SYS_PRIO_MAX < RQ_NPRIO, "a ready queue per priority");
 
 struct cpu boot_cpu;
-static struct rq_set ready = RQ_SET_INIT(QLINK);
+/* The ready queues; syscall.S's notification fast path enqueues and
+ * dequeues here directly (as rq_enqueue and rq_remove of the head do),
+ * keeping count and sched_nready in step. */
+struct rq_set sched_ready = RQ_SET_INIT(QLINK);
 
-/* ready.count, where syscall.S's fast path reads it (a 32-bit load). */
+/* sched_ready.count, where syscall.S's fast path reads it (a 32-bit load). */
 unsigned sched_nready;
 _Static_assert(sizeof(sched_nready) == 4, "syscall.S: cmpl $0, sched_nready");
 
 void sched_enqueue(struct thread *t)
 {
-    rq_enqueue(&ready, t, t->priority);
-    sched_nready = ready.count;
+    rq_enqueue(&sched_ready, t, t->priority);
+    sched_nready = sched_ready.count;
 }
 
 void sched_dequeue(struct thread *t)
 {
-    rq_remove(&ready, t, t->priority);
-    sched_nready = ready.count;
+    rq_remove(&sched_ready, t, t->priority);
+    sched_nready = sched_ready.count;
 }
 
 bool sched_outranked(unsigned priority)
 {
-    return sched_nready && rq_highest(&ready) > (int)priority;
+    return sched_nready && rq_highest(&sched_ready) > (int)priority;
 }
 
 void thread_make_ready(struct thread *t)
@@ -84,7 +87,7 @@ void schedule(void)
     cpu->exit_work &= ~EXIT_RESCHED;
     struct thread *cur = cpu->current;
     uint64_t now = time_since_boot_ns();
-    int best = rq_highest(&ready);
+    int best = rq_highest(&sched_ready);
     if (cur->state == T_RUNNING && cur != cpu->idle) {
         bool slice_over = now >= cur->slice_end;
         if (best < (int)cur->priority || (best == (int)cur->priority && !slice_over)) {
@@ -96,11 +99,11 @@ void schedule(void)
         cur->state = T_READY;
         cur->slice_end = 0;
         sched_enqueue(cur);
-        best = rq_highest(&ready);
+        best = rq_highest(&sched_ready);
     }
     struct thread *next = cpu->idle;
     if (best >= 0) {
-        next = rq_first(&ready, (unsigned)best);
+        next = rq_first(&sched_ready, (unsigned)best);
         sched_dequeue(next);
         if (next->slice_end == 0 || now >= next->slice_end)
             next->slice_end = now + SLICE_NS;

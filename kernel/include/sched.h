@@ -46,5 +46,9 @@ void kernel_exit_work(void);
 _Noreturn void sched_start(void);
 /* Number of ready threads (read by syscall.S's fast path). */
 extern unsigned sched_nready;
+/* The ready queues themselves (struct rq_set, runqueue.h; read and
+ * written by syscall.S's notification fast path). */
+struct rq_set;
+extern struct rq_set sched_ready;
 
 #endif

@@ -5,8 +5,11 @@
 #include <stddef.h>
 #include "object.h"
 #include "percpu.h"
+#include "runqueue.h"
+#include "sched.h"
 #include "obj/cap.h"
 #include "obj/endpoint.h"
+#include "obj/notification.h"
 #include "obj/process.h"
 #include "obj/thread.h"
 
@@ -30,6 +33,19 @@ void asm_offsets(void)
     OFFSET(T_FAULT_PENDING, struct thread, fault_pending);
     OFFSET(T_BOUND_NTFN, struct thread, bound_ntfn);
     OFFSET(T_CALL_RIGHTS, struct thread, call_rights);
+    OFFSET(T_PRIO, struct thread, priority);
+    OFFSET(T_FRAME, struct thread, frame);
+    OFFSET(T_SLICE_END, struct thread, slice_end);
+    OFFSET(N_BITS, struct notification, bits);
+    OFFSET(N_WAITER, struct notification, waiter);
+    OFFSET(N_BOUND, struct notification, bound);
+    OFFSET(RQ_COUNT, struct rq_set, count);
+    OFFSET(RQ_BITMAP, struct rq_set, bitmap);
+    OFFSET(RQ_LEVEL, struct rq_set, level);
+    OFFSET(RQ_HEAD, struct rq_fifo, head);
+    OFFSET(RQ_TAIL, struct rq_fifo, tail);
+    DEFINE(RQ_FIFO_SHIFT, __builtin_ctz(sizeof(struct rq_fifo)));
+    DEFINE(SLICE_NS_ASM, SLICE_NS);
     OFFSET(P_CAPS, struct process, caps);
     OFFSET(P_SPACE, struct process, space);
     OFFSET(C_TYPE, struct cap, type);
@@ -65,12 +81,17 @@ void asm_offsets(void)
     DEFINE(FRAME_SIZE, sizeof(struct trap_frame));
     DEFINE(SYS_CALL_NR, SYS_call);
     DEFINE(SYS_REPLY_RECV_NR, SYS_reply_recv);
+    DEFINE(SYS_SIGNAL_NR, SYS_signal);
+    DEFINE(SYS_WAIT_NR, SYS_wait);
     DEFINE(SYS_CAP_SLOTS, SYS_CAP_SLOTS);
     DEFINE(SYS_MSG_REGS, SYS_MSG_REGS);
     DEFINE(CAP_ENDPOINT, CAP_ENDPOINT);
+    DEFINE(CAP_NOTIFICATION, CAP_NOTIFICATION);
     DEFINE(CAP_R_READ, CAP_R_READ);
     DEFINE(CAP_R_WRITE, CAP_R_WRITE);
     DEFINE(TS_RECV, T_RECV);
     DEFINE(TS_REPLY, T_REPLY);
     DEFINE(TS_RUNNING, T_RUNNING);
+    DEFINE(TS_READY, T_READY);
+    DEFINE(TS_NTFN, T_NTFN);
 }

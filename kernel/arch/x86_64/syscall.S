@@ -28,10 +28,10 @@ syscall_entry:
         pushq   $FRAME_SYSCALL
         pushq   %rax
 #if !CONFIG_IRQOFF_TRACE
-        cmpl    $SYS_CALL_NR, %eax
-        je      fast_call
-        cmpl    $SYS_REPLY_RECV_NR, %eax
-        je      fast_reply_recv
+        cmpq    $SYS_COUNT_ASM, %rax
+        jae     syscall_slow
+        jmp     *syscall_fast_table(, %rax, 8)  /* a fast path, or syscall_slow */
+syscall_slow:
 #endif
         /* Only what the system call reads or answers in is saved: rax and
          * the argument registers. rbx, rbp, r12-r15 are preserved by the C
@@ -252,6 +252,229 @@ fast_block_and_switch:
         SAVE_ARG_REGS %r12
         movq    T_SAVED_SP(%r13), %rsp
         jmp     resume_kernel_context
+
+/*
+ * The notification fast path, for signal and wait; the same rules as the
+ * IPC one above (checks first, each naming the C in
+ * kernel/object/notification.c, kernel/core/sched.c or kernel/object/cap.c
+ * it stands for; anything else falls back to the C handlers with a normal
+ * frame; exit_work is empty at entry, and nothing here adds to it).
+ *
+ *   signal: no waiter: the bits are ORed in (a bound thread blocked in recv
+ *           takes the C path); a waiter that does not outrank the signaller
+ *           gets the bits in its frame and goes to the tail of its ready
+ *           queue (thread_wake, thread_make_ready), and the signaller goes
+ *           on. A waiter with a timeout armed, or of higher priority (a
+ *           reschedule), takes the C path.
+ *   wait:   bits pending: taken and returned. None: the thread blocks
+ *           (no deadline; nobody else waits) and the scheduler's choice runs,
+ *           exactly as schedule() picks it: the head of the highest non-empty
+ *           ready queue (at most priority 63 here), with a fresh slice if its
+ *           own is over, provided the hardware timer is already armed no
+ *           later than that slice's end (ktimer_reprogram_for would keep it).
+ *           The blocked thread's frame is made whole (callee-saved and
+ *           argument registers), so whoever wakes it (this path or C) writes
+ *           rax and rdi there, and it resumes at fast_resume.
+ * Entered with rsp = frame + F_RAX, rdi = slot, rsi = bits / deadline.
+ */
+
+/* cap_lookup(proc, rdi, CAP_NOTIFICATION, \right): r12 = the capability;
+ * rbx = current. Uses rax. */
+.macro NTFN_CAP right, fail
+        leaq    -1(%rdi), %rax
+        cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
+        ja      \fail
+        movq    T_PROC(%rbx), %rax
+        movq    P_CAPS(%rax), %r12
+        movq    %rdi, %rax
+        shlq    $CAP_SIZE_SHIFT, %rax
+        addq    %rax, %r12
+        cmpb    $CAP_NOTIFICATION, C_TYPE(%r12) /* cap_lookup: type */
+        jne     \fail
+        testb   $\right, C_RIGHTS(%r12)        /* cap_lookup: rights */
+        jz      \fail
+.endm
+
+fast_signal:
+        subq    $F_RAX, %rsp                    /* rsp = frame */
+        movq    %rbx, F_RBX(%rsp)
+        movq    %r12, F_R12(%rsp)
+        movq    %gs:CPU_CURRENT, %rbx
+        NTFN_CAP CAP_R_WRITE, fast_signal_fallback
+        movq    C_BADGE(%r12), %r11             /* sys_signal: the badge, or the bits given */
+        testq   %r11, %r11
+        cmovzq  %rsi, %r11
+        movq    C_OBJ(%r12), %r12               /* n */
+        orq     N_BITS(%r12), %r11              /* ntfn_signal: n->bits |= bits; */
+        jz      fast_ntfn_out                   /*   none: nothing more */
+        movq    N_WAITER(%r12), %rcx
+        testq   %rcx, %rcx
+        jnz     1f
+        movq    N_BOUND(%r12), %rax             /* no waiter: a bound thread blocked in */
+        testq   %rax, %rax                      /*   recv gets them (C) */
+        jz      2f
+        cmpb    $TS_RECV, T_STATE(%rax)
+        je      fast_signal_fallback
+2:      movq    %r11, N_BITS(%r12)
+        jmp     fast_ntfn_out
+1:      cmpb    $0, T_TIMEOUT_ARMED(%rcx)       /* thread_wake: ktimer_cancel(&t->timeout) */
+        jne     fast_signal_fallback
+        cmpb    $0, T_RESUME_USER(%rcx)         /* thread_result_frame (a waiter never is) */
+        jne     fast_signal_fallback
+        cmpb    $0, T_FAULT_PENDING(%rcx)       /* thread_set_result (a waiter never is) */
+        jne     fast_signal_fallback
+        movzbl  T_PRIO(%rcx), %eax
+        cmpb    T_PRIO(%rbx), %al               /* thread_make_ready: it outranks us: a */
+        ja      fast_signal_fallback            /*   reschedule (C) */
+        /* Point of no return. Wake the waiter with the bits (rdi) and SYS_OK. */
+        movq    $0, N_BITS(%r12)
+        movq    $0, N_WAITER(%r12)
+        movq    $0, T_BLOCKED_ON(%rcx)
+        movq    T_FRAME(%rcx), %r12
+        movq    %r11, F_RDI(%r12)
+        movq    $0, F_RAX(%r12)
+        /* thread_make_ready: rq_enqueue(&sched_ready, t, t->priority), no reschedule */
+        movb    $TS_READY, T_STATE(%rcx)
+        leaq    sched_ready(%rip), %r11
+        btsq    %rax, RQ_BITMAP(%r11)           /* bitmap[prio / 64] |= 1 << prio % 64 */
+        shlq    $RQ_FIFO_SHIFT, %rax
+        leaq    RQ_LEVEL(%r11, %rax), %rax      /* rq_fifo_push(&level[prio], t) */
+        movq    RQ_TAIL(%rax), %r11
+        movq    $0, T_QNEXT(%rcx)
+        movq    %r11, T_QPREV(%rcx)
+        testq   %r11, %r11
+        jz      3f
+        movq    %rcx, T_QNEXT(%r11)
+        jmp     4f
+3:      movq    %rcx, RQ_HEAD(%rax)
+4:      movq    %rcx, RQ_TAIL(%rax)
+        incl    sched_ready+RQ_COUNT(%rip)
+        incl    sched_nready(%rip)
+fast_ntfn_out:                                  /* SYS_OK to the caller; rbx, r12 back */
+        movq    F_RBX(%rsp), %rbx
+        movq    F_R12(%rsp), %r12
+        xorl    %eax, %eax
+        movq    F_RIP(%rsp), %rcx
+        movq    F_RFLAGS(%rsp), %r11
+        swapgs
+        movq    F_RSP(%rsp), %rsp
+        sysretq
+
+fast_signal_fallback:
+        movq    F_RBX(%rsp), %rbx
+        movq    F_R12(%rsp), %r12
+        SAVE_ARG_REGS %rsp
+        movq    F_RAX(%rsp), %rax
+        movq    %rsp, %rdi
+        jmp     syscall_dispatch
+
+fast_wait:
+        subq    $F_RAX, %rsp
+        movq    %rbx, F_RBX(%rsp)
+        movq    %r12, F_R12(%rsp)
+        movq    %gs:CPU_CURRENT, %rbx
+        NTFN_CAP CAP_R_READ, fast_signal_fallback
+        movq    C_OBJ(%r12), %r12               /* n */
+        movq    N_BITS(%r12), %rax              /* ntfn_wait: bits pending: take them */
+        testq   %rax, %rax
+        jz      1f
+        movq    $0, N_BITS(%r12)
+        movq    %rax, %rdi
+        jmp     fast_ntfn_out
+1:      cmpq    $0, N_WAITER(%r12)              /* ntfn_wait: another waiter: SYS_EBUSY */
+        jne     fast_signal_fallback
+        testq   %rsi, %rsi                      /* ntfn_wait: a deadline (a timer) */
+        jnz     fast_signal_fallback
+        cmpl    $0, sched_nready(%rip)          /* schedule: nothing ready: the idle thread */
+        je      fast_signal_fallback
+        leaq    sched_ready(%rip), %rcx
+        movq    RQ_BITMAP+8(%rcx), %rax         /* rq_highest: only priorities 0..63 here */
+        orq     RQ_BITMAP+16(%rcx), %rax
+        orq     RQ_BITMAP+24(%rcx), %rax
+        jnz     fast_signal_fallback
+        /* The thread will block: its frame gets everything. */
+        movq    %rbp, F_RBP(%rsp)
+        movq    %r13, F_R13(%rsp)
+        movq    %r14, F_R14(%rsp)
+        movq    %r15, F_R15(%rsp)
+        SAVE_ARG_REGS %rsp
+        bsrq    RQ_BITMAP(%rcx), %r15           /* best */
+        movq    %r15, %rax
+        shlq    $RQ_FIFO_SHIFT, %rax
+        leaq    RQ_LEVEL(%rcx, %rax), %r14      /* &level[best] */
+        movq    RQ_HEAD(%r14), %r13             /* next = rq_first(&sched_ready, best) */
+        rdtsc                                   /* time_since_boot_ns */
+        shlq    $32, %rdx
+        orq     %rdx, %rax
+        subq    entry_tsc(%rip), %rax
+        mulq    ns_per_cycle_q32(%rip)
+        shrdq   $32, %rdx, %rax                 /* rax = now */
+        movq    T_SLICE_END(%r13), %rcx         /* schedule: a fresh slice if its own is */
+        testq   %rcx, %rcx                      /*   over or was taken away (0) */
+        jz      2f
+        cmpq    %rcx, %rax
+        jb      3f
+2:      leaq    SLICE_NS_ASM(%rax), %rcx
+3:      movq    ktimer_hw_deadline(%rip), %rdx  /* ktimer_reprogram_for(next) keeps the timer: */
+        cmpq    %rax, %rdx                      /*   armed, for later than now */
+        jbe     fast_wait_fallback
+        cmpq    %rcx, %rdx                      /*   and no later than next's slice end */
+        ja      fast_wait_fallback              /*   (nor the first timer: ktimer_check) */
+        /* Point of no return. The thread waits (ntfn_wait), next runs (schedule). */
+        movq    %rcx, T_SLICE_END(%r13)
+        movb    $TS_NTFN, T_STATE(%rbx)
+        movq    %r12, T_BLOCKED_ON(%rbx)
+        movq    %rbx, N_WAITER(%r12)
+        movq    T_QNEXT(%r13), %rax             /* sched_dequeue(next): rq_remove of the head */
+        movq    %rax, RQ_HEAD(%r14)
+        testq   %rax, %rax
+        jz      4f
+        movq    $0, T_QPREV(%rax)
+        jmp     5f
+4:      movq    $0, RQ_TAIL(%r14)
+        btrq    %r15, sched_ready+RQ_BITMAP(%rip)
+5:      movq    $0, T_QNEXT(%r13)
+        decl    sched_ready+RQ_COUNT(%rip)
+        decl    sched_nready(%rip)
+        movb    $TS_RUNNING, T_STATE(%r13)
+        call    switch_core
+        leaq    fast_resume(%rip), %rcx         /* the waiter resumes from its frame */
+        movq    %rcx, -8(%rsp)
+        leaq    -56(%rsp), %rcx
+        movq    %rcx, T_SAVED_SP(%rbx)
+        movq    T_SAVED_SP(%r13), %rsp          /* next resumes where it was switched out */
+        jmp     resume_kernel_context
+
+/* After the argument registers went into the frame (and rdx was used). */
+fast_wait_fallback:
+        movq    F_RDX(%rsp), %rdx
+        jmp     fast_fallback
+
+        .section .rodata
+        .balign 8
+/* syscall_entry's dispatch: the fast path of a system call, or the slow
+ * entry (numbers from uapi/syscalls.def, in this order). */
+syscall_fast_table:
+        .rept   SYS_CALL_NR
+        .quad   syscall_slow
+        .endr
+        .quad   fast_call
+        .rept   SYS_REPLY_RECV_NR - SYS_CALL_NR - 1
+        .quad   syscall_slow
+        .endr
+        .quad   fast_reply_recv
+        .rept   SYS_SIGNAL_NR - SYS_REPLY_RECV_NR - 1
+        .quad   syscall_slow
+        .endr
+        .quad   fast_signal
+        .rept   SYS_WAIT_NR - SYS_SIGNAL_NR - 1
+        .quad   syscall_slow
+        .endr
+        .quad   fast_wait
+        .rept   SYS_COUNT_ASM - SYS_WAIT_NR - 1
+        .quad   syscall_slow
+        .endr
+        .text
 
 /* Something did not fit the fast path: finish a normal frame (restoring
  * the callee-saved registers the checks used) and take the C path. */

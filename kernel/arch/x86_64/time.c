@@ -7,9 +7,9 @@
 #include "platform.h"
 #include "time.h"
 
-static uint64_t entry_tsc;
+uint64_t entry_tsc;                 /* (also read by syscall.S) */
 static uint64_t tsc_khz;
-static uint64_t ns_per_cycle_q32;   /* nanoseconds per cycle, 32.32 fixed point */
+uint64_t ns_per_cycle_q32;          /* nanoseconds per cycle, 32.32 fixed point (and syscall.S) */
 static const char *source = "none";
 
 void time_early_init(void)

@@ -213,6 +213,260 @@ static bool t_timer(void)
     return true;
 }
 
+
+/* --- the fast path (kernel/arch/x86_64/syscall.S: fast_signal, fast_wait) --- */
+
+/* Who ran first: a waiter woken by a signal, or the signaller going on. */
+static volatile unsigned order_log[4], order_n;
+static uint64_t order_ntfn;
+
+static void order_log_add(unsigned who)
+{
+    order_log[order_n++ & 3] = who;
+}
+
+static void order_waiter_fn(uint64_t arg)
+{
+    (void)arg;
+    struct sys_result r = sys_wait(order_ntfn, 0);
+    order_log_add(r.ret == SYS_OK && r.r[0] == 0x11 ? 1 : 100);
+}
+
+static void order_signaller_fn(uint64_t arg)
+{
+    (void)arg;
+    long rc = sys_signal(order_ntfn, 0x11).ret;
+    order_log_add(rc == SYS_OK ? 2 : 200);
+}
+
+/* A waiter at wprio is signalled by a helper at sprio (both below ktest);
+ * the log must say expect_first ran first. */
+static bool order_case(unsigned wprio, unsigned sprio, unsigned expect_first)
+{
+    order_ntfn = kt_notification();
+    order_n = 0;
+    uint64_t wt = kt_thread_run(order_waiter_fn, 0, wprio, 0);
+    CHECK(wt != 0);
+    CHECK(kt_settle());                     /* the waiter is blocked in wait */
+    CHECK_EQ(order_n, 0);
+    uint64_t st = kt_thread_run(order_signaller_fn, 0, sprio, 0);
+    CHECK(st != 0);
+    CHECK(kt_wait_dead(st, 2000));
+    CHECK(kt_wait_dead(wt, 2000));
+    CHECK_EQ(order_n, 2);
+    CHECK_EQ(order_log[0], expect_first);
+    CHECK_EQ(order_log[1], 3 - expect_first);
+    CHECK_EQ(sys_poll(order_ntfn).r[0], 0);
+    return true;
+}
+
+static bool t_fast_priorities(void)
+{
+    CHECK(order_case(KT_HELPER_PRIO + 5, KT_HELPER_PRIO, 1));      /* higher waiter: runs at once */
+    CHECK(order_case(KT_HELPER_PRIO, KT_HELPER_PRIO + 5, 2));      /* lower: the signaller goes on */
+    CHECK(order_case(KT_HELPER_PRIO, KT_HELPER_PRIO, 2));          /* equal: the signaller goes on */
+    /* Signalling a lower-priority waiter from ktest: ktest goes on, the
+     * waiter has its bits when ktest blocks. */
+    memset(&w, 0, sizeof w);
+    w.ntfn = kt_notification();
+    uint64_t t = kt_thread_run(wait_fn, (uintptr_t)&w, KT_HELPER_PRIO, 0);
+    CHECK(t != 0);
+    CHECK(kt_settle());
+    CHECK_RC(sys_signal(w.ntfn, 0x3), SYS_OK);
+    CHECK(!w.done);
+    CHECK_RC(sys_signal(w.ntfn, 0x4), SYS_OK);  /* no waiter any more: pending */
+    CHECK(wait_done(2000));
+    CHECK_EQ(w.rc, SYS_OK);
+    CHECK_EQ(w.bits, 0x3);
+    CHECK_EQ(sys_poll(w.ntfn).r[0], 0x4);
+    return true;
+}
+
+/* A waiter killed, or suspended and started again, while blocked. */
+static bool t_fast_waiter_killed(void)
+{
+    uint64_t n = kt_notification();
+    memset(&w, 0, sizeof w);
+    w.ntfn = n;
+    uint64_t t = kt_thread_run(wait_fn, (uintptr_t)&w, KT_HELPER_PRIO, 0);
+    CHECK(t != 0);
+    CHECK(kt_settle());
+    CHECK_RC(sys_thread_ctl(t, SYS_THREAD_KILL, 0), SYS_OK);
+    CHECK(kt_thread_dead(t));
+    CHECK(!w.done);
+    /* Nobody waits now: the bits stay; a new waiter takes them at once. */
+    CHECK_RC(sys_signal(n, 0x8), SYS_OK);
+    struct sys_result r = sys_wait(n, 0);
+    CHECK_EQ(r.ret, SYS_OK);
+    CHECK_EQ(r.r[0], 0x8);
+    CHECK_EQ(kt_kcheck(), 0);
+    /* Suspended while waiting: started again, its wait says SYS_EBUSY. */
+    memset(&w, 0, sizeof w);
+    w.ntfn = n;
+    t = kt_thread_run(wait_fn, (uintptr_t)&w, KT_HELPER_PRIO, 0);
+    CHECK(t != 0);
+    CHECK(kt_settle());
+    CHECK_RC(sys_thread_ctl(t, SYS_THREAD_SUSPEND, 0), SYS_OK);
+    CHECK_RC(sys_signal(n, 0x10), SYS_OK);      /* no waiter: pending */
+    CHECK_RC(sys_thread_ctl(t, SYS_THREAD_START, 0), SYS_OK);
+    CHECK(wait_done(2000));
+    CHECK_EQ(w.rc, SYS_EBUSY);
+    CHECK_EQ(sys_poll(n).r[0], 0x10);
+    return true;
+}
+
+/* A notification with both a waiter and a thread bound to it: the waiter
+ * gets the signal; with the waiter gone, the bound thread in recv does. */
+static bool t_fast_bound_and_waiter(void)
+{
+    uint64_t n = kt_notification(), ep = kt_endpoint();
+    CHECK_RC(sys_ntfn_bind(n), SYS_OK);
+    memset(&w, 0, sizeof w);
+    w.ntfn = n;
+    uint64_t t = kt_thread_run(wait_fn, (uintptr_t)&w, KT_HELPER_PRIO, 0);
+    CHECK(t != 0);
+    CHECK(kt_settle());
+    CHECK_RC(sys_signal(n, 0x2), SYS_OK);
+    CHECK(wait_done(2000));
+    CHECK_EQ(w.bits, 0x2);
+    struct msg m;
+    CHECK_EQ(kt_recv(ep, 2, &m), SYS_ETIMEOUT);  /* nothing left for recv */
+    CHECK_RC(sys_signal(n, 0x5), SYS_OK);        /* pending for the bound thread */
+    CHECK_EQ(kt_recv(ep, 1000, &m), SYS_OK);
+    CHECK_EQ(TAG_LABEL(m.tag), LABEL_NOTIFY);
+    CHECK_EQ(m.mr[0], 0x5);
+    CHECK_RC(sys_ntfn_bind(0), SYS_OK);
+    /* wait on a bound notification works as on any other. */
+    CHECK_RC(sys_signal(n, 0x7), SYS_OK);
+    CHECK_EQ(sys_wait(n, 0).r[0], 0x7);
+    return true;
+}
+
+/* Many signallers, each in ping-pong with one waiter (its bit, then an
+ * acknowledgement on its own notification), at priorities around the
+ * waiter's, so wakes go both ways; every signal is seen exactly once. */
+#define MANY_N 4
+#define MANY_ROUNDS 300
+static uint64_t many_ntfn, many_ack[MANY_N];
+static volatile unsigned many_seen[MANY_N], many_sent[MANY_N];
+static volatile bool many_bad;
+
+static void many_signaller_fn(uint64_t i)
+{
+    for (unsigned k = 0; k < MANY_ROUNDS; k++) {
+        if (sys_signal(many_ntfn, 1ull << i).ret != SYS_OK)
+            many_bad = true;
+        many_sent[i]++;
+        struct sys_result r = sys_wait(many_ack[i], 0);
+        if (r.ret != SYS_OK || r.r[0] != 1)
+            many_bad = true;
+    }
+}
+
+static void many_waiter_fn(uint64_t arg)
+{
+    (void)arg;
+    unsigned total = 0;
+    while (total < MANY_N * MANY_ROUNDS) {
+        struct sys_result r = sys_wait(many_ntfn, 0);
+        if (r.ret != SYS_OK || !r.r[0] || (r.r[0] >> MANY_N)) {
+            many_bad = true;
+            return;
+        }
+        for (unsigned i = 0; i < MANY_N; i++)
+            if (r.r[0] & (1ull << i)) {
+                many_seen[i]++;
+                total++;
+                sys_signal(many_ack[i], 1);
+            }
+    }
+}
+
+static bool t_fast_many(void)
+{
+    many_ntfn = kt_notification();
+    many_bad = false;
+    for (unsigned i = 0; i < MANY_N; i++) {
+        many_ack[i] = kt_notification();
+        many_seen[i] = many_sent[i] = 0;
+    }
+    static const unsigned prio[MANY_N] = { KT_HELPER_PRIO - 1, KT_HELPER_PRIO, KT_HELPER_PRIO + 1,
+                                           KT_HELPER_PRIO };
+    uint64_t wt = kt_thread_run(many_waiter_fn, 0, KT_HELPER_PRIO, 0);
+    CHECK(wt != 0);
+    uint64_t st[MANY_N];
+    for (unsigned i = 0; i < MANY_N; i++) {
+        st[i] = kt_thread_run(many_signaller_fn, i, prio[i], 0);
+        CHECK(st[i] != 0);
+    }
+    CHECK(kt_wait_dead(wt, 20000));
+    for (unsigned i = 0; i < MANY_N; i++)
+        CHECK(kt_wait_dead(st[i], 2000));
+    CHECK(!many_bad);
+    for (unsigned i = 0; i < MANY_N; i++) {
+        CHECK_EQ(many_seen[i], MANY_ROUNDS);
+        CHECK_EQ(many_sent[i], MANY_ROUNDS);
+    }
+    CHECK_EQ(sys_poll(many_ntfn).r[0], 0);
+    return true;
+}
+
+/* Round robin holds: a ping-pong pair blocking and waking each other
+ * (the fast path's switches) does not starve a spinner of their priority,
+ * nor the spinner them. */
+static volatile uint64_t rr_spins, rr_rounds, rr_stop;
+static uint64_t rr_a, rr_b;
+
+static void rr_spin_fn(uint64_t arg)
+{
+    (void)arg;
+    while (!rr_stop)
+        rr_spins++;
+}
+
+static void rr_ping_fn(uint64_t first)
+{
+    uint64_t mine = first ? rr_a : rr_b, other = first ? rr_b : rr_a;
+    if (first)
+        sys_signal(other, 1);
+    for (;;) {
+        sys_wait(mine, 0);
+        if (rr_stop)
+            return;
+        rr_rounds++;
+        sys_signal(other, 1);
+    }
+}
+
+static bool t_fast_round_robin(void)
+{
+    rr_a = kt_notification();
+    rr_b = kt_notification();
+    rr_spins = rr_rounds = rr_stop = 0;
+    uint64_t b = kt_thread_run(rr_ping_fn, 0, KT_HELPER_PRIO, 0);
+    uint64_t a = kt_thread_run(rr_ping_fn, 1, KT_HELPER_PRIO, 0);
+    uint64_t s = kt_thread_run(rr_spin_fn, 0, KT_HELPER_PRIO, 0);
+    CHECK(a && b && s);
+    uint64_t end = kt_in(2000 * MS);
+    while ((rr_spins < 1000 || rr_rounds < 20) && kt_now() < end)
+        kt_sleep_ms(5);
+    uint64_t spins = rr_spins, rounds = rr_rounds;
+    uint64_t again = kt_in(3000 * MS);
+    while ((rr_spins == spins || rr_rounds == rounds) && kt_now() < again)
+        kt_sleep_ms(5);              /* both still make progress */
+    rr_stop = 1;
+    sys_signal(rr_a, 1);            /* whichever waits leaves */
+    sys_signal(rr_b, 1);
+    CHECK(kt_wait_dead(s, 2000));
+    CHECK(kt_wait_dead(a, 2000));
+    CHECK(kt_wait_dead(b, 2000));
+    CHECK(spins >= 1000);
+    CHECK(rounds >= 20);
+    CHECK(rr_spins > spins);
+    CHECK(rr_rounds > rounds);
+    return true;
+}
+
 const struct kt_test kt_ntfn_tests[] = {
     { "ntfn_accumulate", "signals accumulate bits; poll and wait take them all", t_accumulate },
     { "ntfn_wait_deadline", "wait times out at its deadline; zero bits wake nobody", t_wait_deadline },
@@ -223,5 +477,15 @@ const struct kt_test kt_ntfn_tests[] = {
       t_bound },
     { "ntfn_timer", "timer_set signals at the deadline; 0 cancels; re-arming replaces; bits 0 is EINVAL",
       t_timer },
+    { "ntfn_fast_priorities", "a signalled waiter runs first only if it outranks the signaller",
+      t_fast_priorities },
+    { "ntfn_fast_waiter_killed", "a waiter killed or suspended while blocked; bits stay pending",
+      t_fast_waiter_killed },
+    { "ntfn_fast_bound", "a waiter and a bound thread on one notification; wait on a bound one",
+      t_fast_bound_and_waiter },
+    { "ntfn_fast_many", "4 signallers at mixed priorities ping-pong with one waiter: every signal seen once",
+      t_fast_many },
+    { "ntfn_fast_round_robin", "a signal/wait ping-pong pair and a spinner of their priority all progress",
+      t_fast_round_robin },
 };
 KT_COUNT(kt_ntfn_tests);
