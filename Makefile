@@ -117,6 +117,7 @@ olddefconfig:
 
 include servers/runtime/runtime.mk
 include pvdrivers/virtio/virtio.mk
+include pvdrivers/drivers.mk
 all: $(VIRTIO_LIB)
 # In-guest test programs live under tests/guest/ (mirroring servers/).
 $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))

@@ -29,8 +29,8 @@ struct child {
 static struct child children[MAX_CHILDREN];
 static unsigned nchildren;
 
-static struct child *start(const char *name, uint64_t arg, uint64_t quota, const struct spawn_caps *caps,
-                           unsigned ncaps)
+static struct child *start_at(const char *name, uint64_t arg, uint64_t quota, unsigned priority,
+                              const struct spawn_caps *caps, unsigned ncaps)
 {
     if (nchildren == MAX_CHILDREN)
         rt_panic("init: too many children");
@@ -38,7 +38,7 @@ static struct child *start(const char *name, uint64_t arg, uint64_t quota, const
     strlcpy(c->name, name, sizeof c->name);
     struct spawn_args a = {
         .bundle = bundle, .bundle_size = boot->bundle_size, .name = name, .quota = quota,
-        .priority = CHILD_PRIORITY, .arg = arg, .fault_ep = supervisor_ep,
+        .priority = priority, .arg = arg, .fault_ep = supervisor_ep,
         .fault_badge = nchildren + 1, .caps = caps, .ncaps = ncaps,
     };
     long rc = spawn(&a, &c->s);
@@ -49,6 +49,12 @@ static struct child *start(const char *name, uint64_t arg, uint64_t quota, const
     printf("init: started %s as process slot %llu", name, (unsigned long long)c->s.process_slot);
     nchildren++;
     return c;
+}
+
+static struct child *start(const char *name, uint64_t arg, uint64_t quota, const struct spawn_caps *caps,
+                           unsigned ncaps)
+{
+    return start_at(name, arg, quota, CHILD_PRIORITY, caps, ncaps);
 }
 
 /* The demo: a server and a client in two processes, talking over one
@@ -97,7 +103,7 @@ static void start_devmgr(bool test_run)
     for (unsigned i = 0; i < boot->ndevmem && i < INIT_DEVMEM_MAX; i++)
         caps[n++] = (struct spawn_caps){ INIT_CAP_DEVMEM_BASE + i, INIT_CAP_DEVMEM_BASE + i, CAP_R_READ | CAP_R_WRITE };
     uint64_t quota = boot->quota_bytes / 4 < DEVMGR_QUOTA ? boot->quota_bytes / 4 : DEVMGR_QUOTA;
-    struct child *c = start("devmgr", 0, quota, caps, n);
+    struct child *c = start_at("devmgr", 0, quota, DEVMGR_PRIORITY, caps, n);
     if (c) {
         c->critical = test_run;
         devmgr_ep = (uint64_t)ep;

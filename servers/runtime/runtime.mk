@@ -31,7 +31,7 @@ USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build
                 -T $(USER_LDS)
 USER_LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 
-USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
+USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) $(wildcard pvdrivers/client/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
                      kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/string.c
 USER_RUNTIME_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(USER_RUNTIME_SRCS))
 USER_PROGRAMS     :=
