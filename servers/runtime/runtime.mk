@@ -21,7 +21,7 @@ USER_LDS     := servers/runtime/user.ld
 # etc. stay reachable), normal x86-64 user code generation (SSE allowed).
 # User programs see the system-call ABI (uapi/) and the pure libraries
 # (kernel/lib/include), never the kernel's own headers.
-USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ipvdrivers/include \
+USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ipvdrivers/include -Ipvdrivers/client \
                  -Iservers/runtime -Ikernel/include/uapi -Ikernel/lib/include
 USER_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
                -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
