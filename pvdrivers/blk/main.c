@@ -337,6 +337,20 @@ static bool blk_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         rt_slot_free((int)bell);
         return false;
     }
+    case BLK_CLOSE:
+        if (got)
+            sys_cap_delete(got);
+        if (c) {
+            /* The region stays with the driver (DMA memory is only given
+             * back when the device is reset) for the next client. */
+            sys_cap_delete(c->ntfn);
+            rt_slot_free((int)c->ntfn);
+            c->ntfn = 0;
+            c->open = false;
+        }
+        m->tag = TAG(0, 1, 0);
+        m->mr[0] = c ? 0 : (uint64_t)SYS_EINVAL;
+        return true;
     default:
         if (got)
             sys_cap_delete(got);

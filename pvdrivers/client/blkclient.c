@@ -81,6 +81,32 @@ long blkc_open(struct blk_client *c, uint64_t devmgr, uint32_t instance, uint64_
     return 0;
 }
 
+static void drop(uint64_t *slot)
+{
+    if (*slot) {
+        sys_cap_delete(*slot);
+        rt_slot_free((int)*slot);
+        *slot = 0;
+    }
+}
+
+void blkc_close(struct blk_client *c)
+{
+    if (c->base) {
+        if (c->ep) {
+            struct msg m = { .tag = TAG(BLK_CLOSE, 0, 0) };
+            ipc_call(c->ep, &m);        /* fails harmlessly if the driver is gone */
+        }
+        sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
+    }
+    drop(&c->region_slot);
+    drop(&c->doorbell);
+    drop(&c->ntfn);
+    drop(&c->ep);
+    c->base = NULL;
+    c->shared = NULL;
+}
+
 bool blkc_submit(struct blk_client *c, const struct blk_req *r)
 {
     if (pvk_ring_space(&c->shared->req_hdr, BLK_RING_SIZE, c->req_head) <= 0)

@@ -35,6 +35,10 @@ struct blk_client {
  * starts, up to about 5 s), opens it and maps the shared region at va.
  * 0 or a negative SYS_E* error. */
 long blkc_open(struct blk_client *c, uint64_t devmgr, uint32_t instance, uint64_t va);
+/* Drops everything the client holds of the driver (region unmapped,
+ * capabilities deleted): after a driver restart, before opening again, so
+ * the dead driver's memory can go back to the device manager. */
+void blkc_close(struct blk_client *c);
 /* The data area: offset in it -> address (and the offset a request names). */
 static inline void *blkc_data(struct blk_client *c, uint64_t off)
 {

@@ -44,9 +44,11 @@ run_until() {
 boot_case() {
     local name=$1 limit=$2; shift 2
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return; fi
-    local args=() dom0_mem="" until=""
+    local args=() dom0_mem="" until="" qemu_args=() pre=""
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         if [ "$1" = --dom0-mem ]; then dom0_mem=$2; shift 2; continue; fi
+        if [ "$1" = --qemu ]; then qemu_args+=($2); shift 2; continue; fi
+        if [ "$1" = --pre ]; then pre=$2; shift 2; continue; fi
         if [ "$1" = --until ]; then until=$2; shift 2; continue; fi
         args+=("$1"); shift
     done
@@ -54,11 +56,12 @@ boot_case() {
     LOG=$LOGDIR/$name.log XENLOG=$LOGDIR/$name.xen.log
     rm -f "$XENLOG"
     local start=$SECONDS
+    [ -n "$pre" ] && bash -c "$pre"
     if [ -n "$until" ]; then
-        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}"
+        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
     else
         DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
-            scripts/run-qemu "${args[@]}" </dev/null >"$LOG" 2>&1
+            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} </dev/null >"$LOG" 2>&1
         STATUS=$?
     fi
     fail_reason=""
@@ -68,6 +71,7 @@ boot_case() {
         case "$check" in
             expect_status) [ "$STATUS" = "$1" ] || check_fail "QEMU exit status $STATUS, expected $1"; shift ;;
             expect_log) grep -qE -- "$1" "$LOG" || check_fail "log lacks /$1/"; shift ;;
+            expect_cmd) bash -c "$1" >>"$LOG" 2>&1 || check_fail "host check failed: $1"; shift ;;
             expect_xen_log) grep -qE -- "$1" "$XENLOG" 2>/dev/null || check_fail "Xen log lacks /$1/"; shift ;;
             expect_hv) local hv="QEMU TCG"; [ "$ACCEL" = kvm ] && hv=KVM
                        grep -q "hypervisor: $hv" "$LOG" || check_fail "log does not name hypervisor $hv" ;;
