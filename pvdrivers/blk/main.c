@@ -11,6 +11,11 @@
 
 #define QUEUE_SIZE 128
 #define SECTOR 512u
+/* Reads and writes longer than this go to the device as several requests
+ * in flight at once (as Linux splits a large O_DIRECT write), so the device
+ * works on one part while the next is queued. */
+#define SPLIT_BYTES (256u * 1024)
+#define MAX_PARTS 8
 
 enum phase { PH_FREE, PH_IO, PH_FUA_FLUSH };
 
@@ -22,8 +27,11 @@ struct vreq {
     uint8_t status;
     uint8_t phase;
     uint16_t client;
-    uint32_t len;
+    uint32_t len;               /* the client request's whole length (lead) */
     uint64_t id;
+    uint16_t lead;              /* the first part of the client request */
+    uint16_t parts;             /* lead: parts still in flight */
+    int32_t gstatus;            /* lead: the request's status so far */
 };
 
 struct blk {
@@ -144,43 +152,71 @@ static int32_t check(const struct blk_req *r, const struct drv_client *c)
     }
 }
 
-/* Puts one request on the device queue; false if the queue is full. */
-static bool submit(struct drv *d, unsigned ci, const struct blk_req *r, uint32_t type, enum phase ph)
+/* Puts one part on the device queue: [sector, +len) at the client's
+ * offset, as part of the request led by lead. */
+static int add_part(struct drv *d, unsigned ci, struct vreq *v, uint32_t type, uint64_t sector, uint64_t offset,
+                    uint32_t len, uint64_t dwz_sectors)
 {
     struct drv_client *c = &d->clients[ci];
-    if (!B.nfree)
-        return false;
-    struct vreq *v = &B.reqs[B.free[B.nfree - 1]];
-    v->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = type == VIRTIO_BLK_T_FLUSH ? 0 : r->sector };
+    v->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = type == VIRTIO_BLK_T_FLUSH ? 0 : sector };
     v->status = 0xff;
-    v->phase = (uint8_t)ph;
-    v->client = (uint16_t)ci;
-    v->len = r->len;
-    v->id = r->id;
     struct virtq_buf bufs[3];
     unsigned nout = 1, nin = 0;
     bufs[0] = (struct virtq_buf){ vreq_phys(v, &v->hdr), sizeof v->hdr };
     if (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT) {
-        bufs[1] = (struct virtq_buf){ c->shared_phys + r->offset, r->len };
+        bufs[1] = (struct virtq_buf){ c->shared_phys + offset, len };
         if (type == VIRTIO_BLK_T_OUT)
             nout++;
         else
             nin++;
     } else if (type == VIRTIO_BLK_T_DISCARD || type == VIRTIO_BLK_T_WRITE_ZEROES) {
-        v->dwz = (struct virtio_blk_discard_write_zeroes){ .sector = r->sector, .num_sectors = r->len / SECTOR };
+        v->dwz = (struct virtio_blk_discard_write_zeroes){ .sector = sector, .num_sectors = (uint32_t)dwz_sectors };
         bufs[1] = (struct virtq_buf){ vreq_phys(v, &v->dwz), sizeof v->dwz };
         nout++;
     }
     bufs[nout + nin] = (struct virtq_buf){ vreq_phys(v, &v->status), 1 };
     nin++;
-    int rc = virtq_add(&B.vq, bufs, nout, nin, v);
-    if (rc == -VIRTIO_ENOSPC)
+    return virtq_add(&B.vq, bufs, nout, nin, v);
+}
+
+/* Puts a client request on the device queue (in parts if it is long);
+ * false if the queue has no room for all of it now. */
+static bool submit(struct drv *d, unsigned ci, const struct blk_req *r, uint32_t type, enum phase ph)
+{
+    bool io = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT;
+    unsigned nparts = io && r->len > SPLIT_BYTES ? (r->len + SPLIT_BYTES - 1) / SPLIT_BYTES : 1;
+    if (nparts > MAX_PARTS)
+        nparts = MAX_PARTS;
+    uint32_t part = io ? ((r->len / nparts + B.block - 1) / B.block) * B.block : r->len;
+    if (B.nfree < nparts || virtq_num_free(&B.vq) < 3 * nparts)
         return false;
-    if (rc != 0) {
-        complete(d, ci, r->id, BLK_ERESET, 0);
-        return true;
+    struct vreq *lead = &B.reqs[B.free[B.nfree - 1]];
+    lead->phase = (uint8_t)ph;
+    lead->client = (uint16_t)ci;
+    lead->len = r->len;
+    lead->id = r->id;
+    lead->parts = 0;
+    lead->gstatus = BLK_OK;
+    for (uint32_t done = 0; done < r->len || (!io && lead->parts == 0);) {
+        struct vreq *v = &B.reqs[B.free[B.nfree - 1]];
+        uint32_t len = io ? (r->len - done < part ? r->len - done : part) : r->len;
+        v->lead = (uint16_t)(lead - B.reqs);
+        v->client = (uint16_t)ci;
+        int rc = add_part(d, ci, v, type, r->sector + done / SECTOR, r->offset + done, len, r->len / SECTOR);
+        if (rc != 0) {
+            /* Cannot happen after the room check, unless the queue broke:
+             * the parts already queued complete with the error. */
+            lead->gstatus = BLK_ERESET;
+            if (lead->parts == 0)
+                complete(d, ci, r->id, BLK_ERESET, 0);
+            return true;
+        }
+        B.nfree--;
+        lead->parts++;
+        done += len;
+        if (!io)
+            break;
     }
-    B.nfree--;
     return true;
 }
 
@@ -240,27 +276,35 @@ static void blk_interrupt(struct drv *d)
         uint32_t len;
         struct vreq *v;
         while ((v = virtq_get_used(&B.vq, &len)) != NULL) {
-            unsigned ci = v->client;
-            if (v->phase == PH_FUA_FLUSH && v->status == VIRTIO_BLK_S_OK) {
-                /* The write is done; now make it durable before it completes. */
-                struct blk_req f = { .id = v->id, .op = BLK_OP_FLUSH, .len = v->len };
+            struct vreq *lead = &B.reqs[v->lead < QUEUE_SIZE ? v->lead : 0];
+            unsigned ci = lead->client;
+            if (v->status != VIRTIO_BLK_S_OK && lead->gstatus == BLK_OK)
+                lead->gstatus = status_of(v->status);
+            if (v != lead) {
                 v->phase = PH_FREE;
                 B.free[B.nfree++] = (uint16_t)(v - B.reqs);
+            }
+            if (--lead->parts)
+                continue;       /* other parts still in flight */
+            if (lead->phase == PH_FUA_FLUSH && lead->gstatus == BLK_OK) {
+                /* The write is done; now make it durable before it completes. */
+                struct blk_req f = { .id = lead->id, .op = BLK_OP_FLUSH, .len = lead->len };
+                lead->phase = PH_FREE;
+                B.free[B.nfree++] = (uint16_t)(lead - B.reqs);
                 if (!submit(d, ci, &f, VIRTIO_BLK_T_FLUSH, PH_IO))
-                    complete(d, ci, v->id, BLK_ERESET, 0);
+                    complete(d, ci, f.id, BLK_ERESET, 0);
                 virtq_kick(&B.vq);
                 continue;
             }
-            uint32_t done = v->status == VIRTIO_BLK_S_OK ? v->len : 0;
-            complete(d, ci, v->id, status_of(v->status), done);
-            v->phase = PH_FREE;
-            B.free[B.nfree++] = (uint16_t)(v - B.reqs);
+            complete(d, ci, lead->id, lead->gstatus, lead->gstatus == BLK_OK ? lead->len : 0);
+            lead->phase = PH_FREE;
+            B.free[B.nfree++] = (uint16_t)(lead - B.reqs);
             signalled[ci] = true;
         }
         if (virtq_error(&B.vq)) {
             drv_log(d, "the device broke the queue protocol (%s): resetting it", virtq_broken_reason(&B.vq));
             for (unsigned i = 0; i < QUEUE_SIZE; i++) {
-                if (B.reqs[i].phase != PH_FREE) {
+                if (B.reqs[i].phase != PH_FREE && B.reqs[i].lead == i) {
                     complete(d, B.reqs[i].client, B.reqs[i].id, BLK_ERESET, 0);
                     signalled[B.reqs[i].client] = true;
                 }
