@@ -374,6 +374,16 @@ static long sys_thread_ctl(struct trap_frame *f)
     case SYS_THREAD_KILL:
         thread_kill(t, "killed through its thread capability");
         return SYS_OK;
+    case SYS_THREAD_DEATH_NTFN: {
+        struct cap *nc = NULL;
+        if (value) {
+            rc = cap_arg(f, 2, CAP_NOTIFICATION, CAP_R_WRITE, &nc);
+            if (rc)
+                return rc;
+        }
+        thread_set_death_ntfn(t, nc ? (struct notification *)nc->obj : NULL, nc && nc->badge ? nc->badge : 1);
+        return SYS_OK;
+    }
     default:
         return SYS_EINVAL;
     }

@@ -101,6 +101,16 @@ void thread_set_fault_ep(struct thread *t, struct endpoint *ep, uint64_t badge)
     t->fault_badge = badge;
 }
 
+void thread_set_death_ntfn(struct thread *t, struct notification *n, uint64_t bits)
+{
+    if (n)
+        obj_get(&n->obj);
+    if (t->death_ntfn)
+        obj_put(&t->death_ntfn->obj);
+    t->death_ntfn = n;
+    t->death_bits = bits;
+}
+
 long thread_sleep(uint64_t deadline)
 {
     struct thread *t = current_thread();
@@ -142,6 +152,11 @@ void thread_kill(struct thread *t, const char *why)
     if (t->fault_ep) {
         obj_put(&t->fault_ep->obj);
         t->fault_ep = NULL;
+    }
+    if (t->death_ntfn) {
+        ntfn_signal(t->death_ntfn, t->death_bits);
+        obj_put(&t->death_ntfn->obj);
+        t->death_ntfn = NULL;
     }
     t->ipcbuf_vaddr = 0;
     t->state = T_DEAD;

@@ -22,6 +22,7 @@
 #define DM_SLOT_PLATFORM  8     /* platform (only in test runs: DEVMGR_RESTART) */
 
 #define DM_MAX_DEVICES 16
+extern uint64_t dm_death_ntfn;      /* bit i: device i's driver died */
 #define DM_MAX_GIVEN   16       /* capabilities derived for one driver */
 
 struct device {

@@ -149,6 +149,14 @@ void dm_start_driver(struct device *d)
         return;
     }
     d->running = true;
+    /* Its death, however it comes, is signalled to the manager. */
+    int bit = rt_slot_alloc();
+    if (bit >= 0 && sys_cap_copy(dm_death_ntfn, (uint64_t)bit, CAP_R_WRITE, 1ull << (d - dm_devices)).ret == 0)
+        sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_DEATH_NTFN, (uint64_t)bit);
+    if (bit >= 0) {
+        sys_cap_delete((uint64_t)bit);
+        rt_slot_free(bit);
+    }
 }
 
 /* Stops the device reaching memory and resets it, whatever state the dead
@@ -168,6 +176,7 @@ long dm_reclaim(struct device *d, const char *why)
 {
     if (!d->running)
         return 0;
+    sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_DEATH_NTFN, 0);    /* we know */
     sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_KILL, 0);
     reset_device(d);
     long released = sys_device(d->pool, SYS_DEV_DMA_RELEASE, 0, 0, 0).ret;

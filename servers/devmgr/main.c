@@ -4,6 +4,7 @@
 
 const struct init_bootinfo *dm_boot;
 const void *dm_bundle;
+uint64_t dm_death_ntfn;
 struct device dm_devices[DM_MAX_DEVICES];
 unsigned dm_ndevices;
 
@@ -72,6 +73,16 @@ static bool handle(struct msg *m)
 {
     uint64_t label = TAG_LABEL(m->tag);
     uint64_t badge = m->badge;
+    if (label == LABEL_NOTIFY && badge == 0) {
+        /* Drivers that died (exited, or were killed by someone else). */
+        for (unsigned i = 0; i < dm_ndevices; i++) {
+            struct device *d = &dm_devices[i];
+            if ((m->mr[0] >> i & 1) && d->running &&
+                sys_thread_ctl(d->proc.thread_slot, 0, 0).ret == SYS_EDEAD)
+                dm_reclaim(d, "it exited");
+        }
+        return false;
+    }
     struct device *from = NULL;
     if ((badge >> 16) == 0xd1 && (badge & 0xffff) < dm_ndevices)
         from = &dm_devices[badge & 0xffff];
@@ -164,6 +175,10 @@ int main(uint64_t arg)
     if (sys_map(DM_SLOT_BUNDLE, RT_SLOT_SELF_PROCESS, BUNDLE_VA, CAP_R_READ).ret != 0)
         rt_panic("devmgr: cannot map the bundle");
     dm_bundle = (const void *)(BUNDLE_VA + (dm_boot->bundle_vaddr & 0xfff));
+    int n = rt_slot_alloc();
+    if (n < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0 || sys_ntfn_bind((uint64_t)n).ret != 0)
+        rt_panic("devmgr: no notification");
+    dm_death_ntfn = (uint64_t)n;
     dm_discover();
     for (unsigned i = 0; i < dm_ndevices; i++)
         if (dm_devices[i].driver)

@@ -64,6 +64,8 @@ struct thread {
     struct notification *bound_ntfn;
     struct endpoint *fault_ep;
     uint64_t fault_badge;
+    struct notification *death_ntfn;    /* signalled with death_bits when it dies (a reference) */
+    uint64_t death_bits;
     struct ktimer timeout;
     uint64_t slice_end;         /* ns; when its time slice ends */
     struct dlist in_proc;       /* in proc->threads while not dead */
@@ -99,6 +101,9 @@ void thread_set_result(struct thread *t, long result);
 void thread_wake(struct thread *t, long result);
 /* Sets t's fault handler (NULL: none); the thread holds a reference. */
 void thread_set_fault_ep(struct thread *t, struct endpoint *ep, uint64_t badge);
+/* The notification signalled (with bits) when t dies, however it dies:
+ * how a supervisor learns of exits and kills. NULL: none. */
+void thread_set_death_ntfn(struct thread *t, struct notification *n, uint64_t bits);
 /* The current thread sleeps until deadline (ns since boot). */
 long thread_sleep(uint64_t deadline);
 /* A timeout of t's (IPC, wait, sleep) has expired: it wakes with

@@ -101,6 +101,9 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define SYS_THREAD_PRIORITY   3   /* arg = 0..SYS_PRIO_MAX, not above the caller's */
 #define SYS_THREAD_FAULT_EP   4   /* arg = endpoint slot in the caller (0 = none) */
 #define SYS_THREAD_KILL       5
+#define SYS_THREAD_DEATH_NTFN 6   /* arg = notification slot in the caller (write right; 0 = none):
+                                     signalled with its badge (or bit 0 if unbadged) when the
+                                     thread dies, however it dies */
 #define SYS_PRIO_MAX          255
 
 /* irq_ctl operations. An interrupt object is an I/O APIC line (GSI), an

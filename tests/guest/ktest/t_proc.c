@@ -118,6 +118,37 @@ static bool t_exit_releases_quota(void)
     return true;
 }
 
+/* A death notification fires once for an exit, a fault and a kill, with
+ * the badge of the capability it was set through; a cleared one never;
+ * only a notification with the write right is accepted. */
+static bool t_death_ntfn(void)
+{
+    uint64_t n = kt_notification(), badged = kt_slot(), ro = kt_slot(), bits = 0;
+    CHECK_RC(sys_cap_copy(n, badged, CAP_R_WRITE, 0x40), SYS_OK);
+    CHECK_RC(sys_cap_copy(n, ro, CAP_R_READ, 0), SYS_OK);
+    static const unsigned roles[] = { KP_EXIT, KP_FAULT, KP_SPIN, KP_SPIN };
+    for (unsigned i = 0; i < 4; i++) {
+        struct kt_partner p;
+        CHECK_EQ(kt_spawn("kpartner", KP_ARG(roles[i], 0), NULL, 0, 512 * 1024, 45, 0, 0, &p), 0);
+        CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_DEATH_NTFN, ro), SYS_ERIGHTS);
+        CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_DEATH_NTFN, badged), SYS_OK);
+        if (i == 3)
+            CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_DEATH_NTFN, 0), SYS_OK);   /* cleared */
+        if (roles[i] == KP_SPIN)
+            CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_KILL, 0), SYS_OK);
+        CHECK(kt_settle());
+        long rc = sys_wait(n, kt_in(200 * MS)).ret;
+        bits = sys_poll(n).r[0];
+        if (i == 3) {
+            CHECK_RC(sys_wait(n, kt_in(50 * MS)), SYS_ETIMEOUT);
+        } else {
+            CHECK_EQ(rc, SYS_OK);
+            CHECK_EQ(bits, 0);      /* taken by the wait, once */
+        }
+    }
+    return true;
+}
+
 /* Found and fixed: a thread that deleted the last cap to itself was
  * killed with its reference count left at 1, so it was never freed: its
  * cost stayed charged, its quota was never released, and the child's whole
@@ -207,6 +238,8 @@ const struct kt_test kt_proc_tests[] = {
     { "quota_exhaustion", "a partner with a small quota gets SYS_ENOMEM; freeing lets it create again",
       t_quota_exhaustion },
     { "quota_thread", "thread_create in a process that cannot pay for a thread: SYS_ENOMEM", t_quota_thread },
+    { "death_ntfn", "a thread's death notification fires once on exit, fault and kill; cleared, never; write right needed",
+      t_death_ntfn },
     { "exit_releases_quota", "after a partner exits and its caps are deleted, all of ktest's quota is back",
       t_exit_releases_quota },
     { "selfdelete_releases_quota", "a thread deleting its own last cap dies and its quota comes back",
