@@ -41,9 +41,10 @@ struct thread *thread_create(struct process *p, uint64_t entry, uint64_t stack, 
     return t;
 }
 
-/* A started thread keeps its process alive; one never started does not, so
- * a process holding the only capability to its own unstarted thread is not
- * kept alive by it. */
+/* A running (started and not suspended) thread keeps its process alive;
+ * one never started or suspended does not, so a process holding the only
+ * capabilities to its own threads, none of them running, is not kept alive
+ * by them: nothing could ever start them again. */
 void thread_start(struct thread *t)
 {
     if (t->state != T_INACTIVE)
@@ -135,6 +136,10 @@ void thread_suspend(struct thread *t)
     t->state = T_INACTIVE;
     if (t == current_thread())
         this_cpu()->exit_work |= EXIT_RESCHED;
+    if (t->started) {
+        t->started = false;
+        obj_put(&t->proc->obj);     /* checks whether the process is still reachable */
+    }
 }
 
 void thread_kill(struct thread *t, const char *why)

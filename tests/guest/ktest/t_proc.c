@@ -118,6 +118,30 @@ static bool t_exit_releases_quota(void)
     return true;
 }
 
+/* A process whose only thread is suspended, once nothing outside names it
+ * or its thread, can never run again: it is torn down and its whole quota
+ * comes back (it holds capabilities to itself, as every spawned process
+ * does). Before, such a cycle stayed allocated. */
+static bool t_suspended_cycle_freed(void)
+{
+    uint64_t n = kt_notification();
+    struct sys_result q0 = sys_quota(RT_SLOT_SELF_PROCESS);
+    struct kt_partner p;
+    CHECK_EQ(kt_spawn_untracked("kpartner", KP_ARG(KP_SPIN, 0), NULL, 0, 512 * 1024, 45, 0, 0, &p), 0);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_DEATH_NTFN, n), SYS_OK);
+    kt_sleep_ms(5);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_SUSPEND, 0), SYS_OK);
+    CHECK_RC(sys_cap_delete(p.thread), SYS_OK);
+    CHECK_RC(sys_cap_delete(p.process), SYS_OK);
+    rt_slot_free((int)p.thread);
+    rt_slot_free((int)p.process);
+    CHECK(kt_settle());
+    CHECK_RC(sys_wait(n, kt_in(500 * MS)), SYS_OK);    /* its thread died in the teardown */
+    CHECK(kt_settle());
+    CHECK_EQ(sys_quota(RT_SLOT_SELF_PROCESS).r[0], q0.r[0]);
+    return true;
+}
+
 /* A death notification fires once for an exit, a fault and a kill, with
  * the badge of the capability it was set through; a cleared one never;
  * only a notification with the write right is accepted. */
@@ -238,6 +262,8 @@ const struct kt_test kt_proc_tests[] = {
     { "quota_exhaustion", "a partner with a small quota gets SYS_ENOMEM; freeing lets it create again",
       t_quota_exhaustion },
     { "quota_thread", "thread_create in a process that cannot pay for a thread: SYS_ENOMEM", t_quota_thread },
+    { "suspended_cycle_freed", "a process whose threads are all suspended and that nothing outside names is freed",
+      t_suspended_cycle_freed },
     { "death_ntfn", "a thread's death notification fires once on exit, fault and kill; cleared, never; write right needed",
       t_death_ntfn },
     { "exit_releases_quota", "after a partner exits and its caps are deleted, all of ktest's quota is back",
