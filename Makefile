@@ -116,6 +116,9 @@ olddefconfig:
 # --- user space: runtime, programs, the boot bundle ---------------------------
 
 include servers/runtime/runtime.mk
+include pvdrivers/virtio/virtio.mk
+include pvdrivers/drivers.mk
+all: $(VIRTIO_LIB)
 # In-guest test programs live under tests/guest/ (mirroring servers/).
 $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))
 
@@ -130,17 +133,19 @@ $(BUNDLE): $(USER_PROGRAMS)
 # --- host unit tests (Check) -------------------------------------------------
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c)                               # pure user-space libraries
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
-               -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit \
+               -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit -Ipvdrivers/virtio \
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
-                     $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h)
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
+                     $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h \
+                                pvdrivers/virtio/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) kernel/object/cap.c \
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
 	   $$(pkg-config --cflags --libs check)
 
 include tests/fuzz/fuzz.mk

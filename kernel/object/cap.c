@@ -51,7 +51,7 @@ static void fill(struct cap *dst, struct kobj *obj, unsigned rights, uint64_t ba
 {
     BUG_ON(dst->type != CAP_NULL, "fill an empty slot");
     dst->type = obj->type;
-    dst->rights = (uint8_t)(rights & CAP_R_ALL);
+    dst->rights = (uint8_t)(rights & CAP_R_MASK);
     dst->flags = (uint16_t)flags;
     dst->badge = badge;
     dst->obj = obj;

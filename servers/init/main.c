@@ -5,16 +5,21 @@
  * capabilities they need, then supervises them: a fault in a child comes
  * to init as a message, and init reports it and stops that child. */
 #include "cmdline.h"
+#include "cpio.h"
 #include "runtime.h"
 #include "spawn.h"
+#include "pvk/devinfo.h"
 
 #define CHILD_QUOTA (4u << 20)
 #define CHILD_PRIORITY 50
 #define MAX_CHILDREN 8
+#define DEVMGR_QUOTA (48u << 20)
+#define DEVMGR_PRIORITY 70
 
 static const struct init_bootinfo *boot;
 static const void *bundle;
 static uint64_t supervisor_ep;
+static uint64_t devmgr_ep;      /* the device manager's endpoint (0: not running) */
 
 struct child {
     char name[32];
@@ -24,8 +29,8 @@ struct child {
 static struct child children[MAX_CHILDREN];
 static unsigned nchildren;
 
-static struct child *start(const char *name, uint64_t arg, uint64_t quota, const struct spawn_caps *caps,
-                           unsigned ncaps)
+static struct child *start_at(const char *name, uint64_t arg, uint64_t quota, unsigned priority,
+                              const struct spawn_caps *caps, unsigned ncaps)
 {
     if (nchildren == MAX_CHILDREN)
         rt_panic("init: too many children");
@@ -33,7 +38,7 @@ static struct child *start(const char *name, uint64_t arg, uint64_t quota, const
     strlcpy(c->name, name, sizeof c->name);
     struct spawn_args a = {
         .bundle = bundle, .bundle_size = boot->bundle_size, .name = name, .quota = quota,
-        .priority = CHILD_PRIORITY, .arg = arg, .fault_ep = supervisor_ep,
+        .priority = priority, .arg = arg, .fault_ep = supervisor_ep,
         .fault_badge = nchildren + 1, .caps = caps, .ncaps = ncaps,
     };
     long rc = spawn(&a, &c->s);
@@ -44,6 +49,12 @@ static struct child *start(const char *name, uint64_t arg, uint64_t quota, const
     printf("init: started %s as process slot %llu", name, (unsigned long long)c->s.process_slot);
     nchildren++;
     return c;
+}
+
+static struct child *start(const char *name, uint64_t arg, uint64_t quota, const struct spawn_caps *caps,
+                           unsigned ncaps)
+{
+    return start_at(name, arg, quota, CHILD_PRIORITY, caps, ncaps);
 }
 
 /* The demo: a server and a client in two processes, talking over one
@@ -60,17 +71,63 @@ static void start_demo(void)
     start("demo", 1, CHILD_QUOTA, client_caps, 1);
 }
 
-/* A program that gets the platform (power-off) and the bundle: the test
- * suite and benchmarks. Its fault ends the run with a failure status. */
+/* The device manager, if the bundle has one: it gets every device
+ * capability (device memory, interrupt lines, MSI, I/O ports), the bundle
+ * (it starts the drivers) and a copy of the boot information. */
+static void start_devmgr(bool test_run)
+{
+    struct cpio_entry e;
+    if (cpio_find(bundle, boot->bundle_size, "devmgr", &e) != CPIO_OK)
+        return;
+    int info = rt_slot_alloc(), ep = rt_slot_alloc();
+    if (info < 0 || ep < 0 || sys_create(CAP_FRAME, (uint64_t)info, 1).ret != 0 ||
+        sys_create(CAP_ENDPOINT, (uint64_t)ep, 0).ret != 0)
+        rt_panic("init: cannot set up the device manager");
+    const uint64_t scratch = 0x0000003000000000ull;
+    if (sys_map((uint64_t)info, RT_SLOT_SELF_PROCESS, scratch, CAP_R_READ | CAP_R_WRITE).ret != 0)
+        rt_panic("init: cannot map the device manager's boot information");
+    memcpy((void *)scratch, boot, sizeof *boot);
+    sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
+    struct spawn_caps caps[8 + INIT_IRQ_COUNT + INIT_DEVMEM_MAX];
+    unsigned n = 0;
+    caps[n++] = (struct spawn_caps){ (uint64_t)info, 3, CAP_R_READ };
+    caps[n++] = (struct spawn_caps){ INIT_CAP_BUNDLE, 4, CAP_R_READ };
+    caps[n++] = (struct spawn_caps){ INIT_CAP_IOPORT_ALL, 5, CAP_R_ALL };
+    caps[n++] = (struct spawn_caps){ INIT_CAP_MSI, 6, CAP_R_ALL };
+    caps[n++] = (struct spawn_caps){ (uint64_t)ep, 7, CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT };
+    if (test_run)
+        caps[n++] = (struct spawn_caps){ INIT_CAP_PLATFORM, 8, CAP_R_WRITE };
+    for (unsigned i = 0; i < INIT_IRQ_COUNT; i++)
+        if (sys_cap_info(INIT_CAP_IRQ_BASE + i).ret == CAP_IRQ)
+            caps[n++] = (struct spawn_caps){ INIT_CAP_IRQ_BASE + i, INIT_CAP_IRQ_BASE + i, CAP_R_ALL };
+    for (unsigned i = 0; i < boot->ndevmem && i < INIT_DEVMEM_MAX; i++)
+        caps[n++] = (struct spawn_caps){ INIT_CAP_DEVMEM_BASE + i, INIT_CAP_DEVMEM_BASE + i, CAP_R_READ | CAP_R_WRITE };
+    uint64_t quota = boot->quota_bytes / 4 < DEVMGR_QUOTA ? boot->quota_bytes / 4 : DEVMGR_QUOTA;
+    struct child *c = start_at("devmgr", 0, quota, DEVMGR_PRIORITY, caps, n);
+    if (c) {
+        c->critical = test_run;
+        devmgr_ep = (uint64_t)ep;
+    }
+}
+
+/* A program that gets the platform (power-off), the bundle and the device
+ * manager's endpoint: the test suite and benchmarks. Its fault ends the
+ * run with a failure status. */
 static void start_privileged(const char *name)
 {
+    static unsigned count;
+    int dm = rt_slot_alloc();
+    if (dm < 0 || !devmgr_ep || sys_cap_copy(devmgr_ep, (uint64_t)dm, CAP_R_WRITE | CAP_R_GRANT,
+                                              0xc10000ull | ++count).ret != 0)
+        dm = 0;
     struct spawn_caps caps[] = {
         { INIT_CAP_PLATFORM, 3, CAP_R_ALL },
         { INIT_CAP_BUNDLE, 4, CAP_R_READ },
+        { (uint64_t)dm, PVK_SLOT_DEVMGR_CLIENT, CAP_R_WRITE | CAP_R_GRANT },
     };
     uint64_t quota = boot->quota_bytes / 2;
     uint64_t arg = ((boot->bundle_vaddr & 0xfff) << 48) | boot->bundle_size;
-    struct child *c = start(name, arg, quota, caps, 2);
+    struct child *c = start(name, arg, quota, caps, dm ? 3 : 2);
     if (c)
         c->critical = true;
     else
@@ -117,7 +174,11 @@ int main(uint64_t arg)
     supervisor_ep = (uint64_t)sup;
 
     char run[128];
-    if (!cmdline_get(boot->cmdline, "run", run, sizeof run) || strcmp(run, "demo") == 0) {
+    bool have_run = cmdline_get(boot->cmdline, "run", run, sizeof run);
+    char devices[8];
+    if (!cmdline_get(boot->cmdline, "devices", devices, sizeof devices) || strcmp(devices, "off") != 0)
+        start_devmgr(have_run);
+    if (!have_run || strcmp(run, "demo") == 0) {
         start_demo();
     } else {
         char *name = run;

@@ -21,7 +21,7 @@ USER_LDS     := servers/runtime/user.ld
 # etc. stay reachable), normal x86-64 user code generation (SSE allowed).
 # User programs see the system-call ABI (uapi/) and the pure libraries
 # (kernel/lib/include), never the kernel's own headers.
-USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+USER_CPPFLAGS := -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Ipvdrivers/include \
                  -Iservers/runtime -Ikernel/include/uapi -Ikernel/lib/include
 USER_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
                -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
@@ -31,7 +31,7 @@ USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build
                 -T $(USER_LDS)
 USER_LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 
-USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
+USER_RUNTIME_SRCS := $(wildcard servers/runtime/*.c) $(wildcard pvdrivers/client/*.c) kernel/lib/fmt.c kernel/lib/elf.c \
                      kernel/lib/cpio.c kernel/lib/cmdline.c kernel/lib/string.c
 USER_RUNTIME_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(USER_RUNTIME_SRCS))
 USER_PROGRAMS     :=

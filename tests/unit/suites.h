@@ -37,5 +37,7 @@ Suite *list_suite(void);
 Suite *avl_suite(void);
 Suite *idalloc_suite(void);
 Suite *ioport_suite(void);
+Suite *virtio_transport_suite(void);
+Suite *virtq_suite(void);
 
 #endif
