@@ -9,8 +9,9 @@
  * Extra results go back in argument registers (regs_set_arg). A handler
  * whose operation blocked returns what the thread that woke it wrote.
  *
- * The common cases of call and reply_recv never come here: syscall.S's
- * fast path does them, and falls back to these handlers otherwise. */
+ * The common cases of call, reply_recv, signal, wait and signal_wait never
+ * come here: syscall.S's fast paths do them, and fall back to these
+ * handlers otherwise. */
 #include "kernel.h"
 #include "fmt.h"
 #include "kdebug.h"
@@ -139,6 +140,34 @@ static long sys_wait(struct trap_frame *f)
     if (rc)
         return rc;
     return ntfn_wait((struct notification *)c->obj, arg(f, 1));
+}
+
+/* signal(arg 0, bits) then wait(arg 2, deadline) in one entry, with
+ * exactly their effects and wait's result. Both capabilities are checked
+ * first: if either is bad, its error is returned and nothing is done (the
+ * signal's error if both are). What the wait can still answer (SYS_EBUSY,
+ * SYS_ETIMEOUT for a deadline already passed) comes after the signal, as it
+ * would after a separate signal call. A woken waiter that outranks the
+ * caller runs between the two, as it would between two calls; the wait's
+ * capability is looked up again after that (it may be gone by then). The
+ * common case (the signal wakes a waiter that does not outrank the caller,
+ * the caller blocks, the waiter runs) is syscall.S's fast path. */
+static long sys_signal_wait(struct trap_frame *f)
+{
+    struct cap *sc, *wc;
+    long rc = cap_arg(f, 0, CAP_NOTIFICATION, CAP_R_WRITE, &sc);
+    if (!rc)
+        rc = cap_arg(f, 2, CAP_NOTIFICATION, CAP_R_READ, &wc);
+    if (rc)
+        return rc;
+    ntfn_signal((struct notification *)sc->obj, sc->badge ? sc->badge : arg(f, 1));
+    if (this_cpu()->exit_work) {            /* empty at entry: the signal asked for a switch */
+        kernel_exit_work();
+        rc = cap_arg(f, 2, CAP_NOTIFICATION, CAP_R_READ, &wc);
+        if (rc)
+            return rc;
+    }
+    return ntfn_wait((struct notification *)wc->obj, arg(f, 3));
 }
 
 static long sys_poll(struct trap_frame *f)

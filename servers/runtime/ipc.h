@@ -107,6 +107,20 @@ static inline long ntfn_wait(uint64_t ntfn, uint64_t deadline, uint64_t *bits)
     return r.ret;
 }
 
+/* Signals bits on signal_ntfn, then waits on wait_ntfn as ntfn_wait does, in
+ * one system call: the end of a batch (kick the peer, sleep until it
+ * answers). Both capabilities are checked first: a bad one is an error with
+ * nothing signalled. With a peer waiting on signal_ntfn the kernel switches
+ * straight to it. */
+static inline long ntfn_signal_wait(uint64_t signal_ntfn, uint64_t bits, uint64_t wait_ntfn,
+                                    uint64_t deadline, uint64_t *got)
+{
+    struct sys_result r = sys_signal_wait(signal_ntfn, bits, wait_ntfn, deadline);
+    if (r.ret >= 0 && got)
+        *got = r.r[SYS_R_RDI];
+    return r.ret;
+}
+
 /* Takes ntfn's pending bits into *bits without blocking (0 if none). */
 static inline long ntfn_poll(uint64_t ntfn, uint64_t *bits)
 {

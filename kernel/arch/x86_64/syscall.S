@@ -278,21 +278,44 @@ fast_block_and_switch:
  * Entered with rsp = frame + F_RAX, rdi = slot, rsi = bits / deadline.
  */
 
-/* cap_lookup(proc, rdi, CAP_NOTIFICATION, \right): r12 = the capability;
- * rbx = current. Uses rax. */
-.macro NTFN_CAP right, fail
-        leaq    -1(%rdi), %rax
+/* cap_lookup(proc, \slot, CAP_NOTIFICATION, \right): \out = the
+ * capability; rbx = current. Uses rax. */
+.macro NTFN_CAP right, fail, slot=%rdi, out=%r12
+        leaq    -1(\slot), %rax
         cmpq    $(SYS_CAP_SLOTS - 2), %rax      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
         ja      \fail
         movq    T_PROC(%rbx), %rax
-        movq    P_CAPS(%rax), %r12
-        movq    %rdi, %rax
+        movq    P_CAPS(%rax), \out
+        movq    \slot, %rax
         shlq    $CAP_SIZE_SHIFT, %rax
-        addq    %rax, %r12
-        cmpb    $CAP_NOTIFICATION, C_TYPE(%r12) /* cap_lookup: type */
+        addq    %rax, \out
+        cmpb    $CAP_NOTIFICATION, C_TYPE(\out) /* cap_lookup: type */
         jne     \fail
-        testb   $\right, C_RIGHTS(%r12)        /* cap_lookup: rights */
+        testb   $\right, C_RIGHTS(\out)        /* cap_lookup: rights */
         jz      \fail
+.endm
+
+/* schedule()'s slice for \next, which is to run now: rcx = its slice end
+ * (a fresh slice if its own is over or was taken away), rax = now; and
+ * ktimer_reprogram_for(next) must keep the hardware timer: armed for later
+ * than now and no later than that slice end (nor than the first timer,
+ * which ktimer_check makes sure of); otherwise \fail. Uses rdx. */
+.macro NEXT_SLICE next, fail
+        rdtsc                                   /* time_since_boot_ns */
+        shlq    $32, %rdx
+        orq     %rdx, %rax
+        subq    entry_tsc(%rip), %rax
+        mulq    ns_per_cycle_q32(%rip)
+        shrdq   $32, %rdx, %rax                 /* rax = now */
+        movq    T_SLICE_END(\next), %rcx       /* schedule: a fresh slice if its own is */
+        cmpq    %rcx, %rax                      /*   over or was taken away (0: now >= 0) */
+        jb      3f
+        leaq    SLICE_NS_ASM(%rax), %rcx
+3:      movq    ktimer_hw_deadline(%rip), %rdx  /* ktimer_reprogram_for(next) keeps the timer: */
+        cmpq    %rax, %rdx                      /*   armed, for later than now */
+        jbe     \fail
+        cmpq    %rcx, %rdx                      /*   and no later than next's slice end */
+        ja      \fail                           /*   (nor the first timer: ktimer_check) */
 .endm
 
 fast_signal:
@@ -403,23 +426,7 @@ fast_wait:
         shlq    $RQ_FIFO_SHIFT, %rax
         leaq    RQ_LEVEL(%rcx, %rax), %r14      /* &level[best] */
         movq    RQ_HEAD(%r14), %r13             /* next = rq_first(&sched_ready, best) */
-        rdtsc                                   /* time_since_boot_ns */
-        shlq    $32, %rdx
-        orq     %rdx, %rax
-        subq    entry_tsc(%rip), %rax
-        mulq    ns_per_cycle_q32(%rip)
-        shrdq   $32, %rdx, %rax                 /* rax = now */
-        movq    T_SLICE_END(%r13), %rcx         /* schedule: a fresh slice if its own is */
-        testq   %rcx, %rcx                      /*   over or was taken away (0) */
-        jz      2f
-        cmpq    %rcx, %rax
-        jb      3f
-2:      leaq    SLICE_NS_ASM(%rax), %rcx
-3:      movq    ktimer_hw_deadline(%rip), %rdx  /* ktimer_reprogram_for(next) keeps the timer: */
-        cmpq    %rax, %rdx                      /*   armed, for later than now */
-        jbe     fast_wait_fallback
-        cmpq    %rcx, %rdx                      /*   and no later than next's slice end */
-        ja      fast_wait_fallback              /*   (nor the first timer: ktimer_check) */
+        NEXT_SLICE %r13, fast_wait_fallback
         /* Point of no return. The thread waits (ntfn_wait), next runs (schedule). */
         movq    %rcx, T_SLICE_END(%r13)
         movb    $TS_NTFN, T_STATE(%rbx)
@@ -443,6 +450,120 @@ fast_wait:
         leaq    -56(%rsp), %rcx
         movq    %rcx, T_SAVED_SP(%rbx)
         movq    T_SAVED_SP(%r13), %rsp          /* next resumes where it was switched out */
+        jmp     resume_kernel_context
+
+/*
+ * signal_wait(signal_ntfn, bits, wait_ntfn, deadline): signal then wait,
+ * the direct handoff. The case done here: the signal wakes a waiter w that
+ * does not outrank the caller (one that does runs before the wait: C), the
+ * caller then blocks (no deadline, no bits pending on the other
+ * notification, nobody else waiting there) and nothing else is ready, so w
+ * is exactly what schedule() picks: w gets the bits
+ * and runs at once (on schedule()'s slice, NEXT_SLICE), the caller's frame
+ * is made whole as in fast_wait. A w that blocked in a fast path (its
+ * kernel context is fast_resume, its frame whole) is resumed straight from
+ * its frame; one that blocked in C gets its result in its frame and its
+ * kernel context back. Everything else (either capability bad, no waiter,
+ * no bits, a waiter of higher priority, another thread ready, a deadline,
+ * bits already pending, a busy notification) is sys_signal_wait in C.
+ * One notification for both never comes here: its waiter w would make the
+ * wait's "another waiter" check fail.
+ * Entered with rsp = frame + F_RAX; rdi = signal slot, rsi = bits,
+ * rdx = wait slot, r10 = deadline.
+ */
+fast_signal_wait:
+        subq    $F_RAX, %rsp                    /* rsp = frame */
+        SAVE_CALLEE_SAVED %rsp
+        movq    %gs:CPU_CURRENT, %rbx
+        testq   %r10, %r10                      /* ntfn_wait: a deadline (a timer) */
+        jnz     fast_fallback
+        cmpl    $0, sched_nready(%rip)          /* schedule: w must be the only choice */
+        jne     fast_fallback                   /*   (nothing else ready) */
+        /* sys_signal_wait: both caps first. cap_lookup twice (as NTFN_CAP):
+         * r12 = the signal's capability, r14 = the wait's. */
+        movq    T_PROC(%rbx), %rax
+        movq    P_CAPS(%rax), %rax
+        leaq    -1(%rdi), %rcx
+        cmpq    $(SYS_CAP_SLOTS - 2), %rcx      /* cap_lookup: 1 <= slot < SYS_CAP_SLOTS */
+        ja      fast_fallback
+        movq    %rdi, %r12
+        shlq    $CAP_SIZE_SHIFT, %r12
+        addq    %rax, %r12
+        cmpb    $CAP_NOTIFICATION, C_TYPE(%r12) /* cap_lookup: type */
+        jne     fast_fallback
+        testb   $CAP_R_WRITE, C_RIGHTS(%r12)    /* cap_lookup: rights */
+        jz      fast_fallback
+        leaq    -1(%rdx), %rcx
+        cmpq    $(SYS_CAP_SLOTS - 2), %rcx
+        ja      fast_fallback
+        movq    %rdx, %r14
+        shlq    $CAP_SIZE_SHIFT, %r14
+        addq    %rax, %r14
+        cmpb    $CAP_NOTIFICATION, C_TYPE(%r14)
+        jne     fast_fallback
+        testb   $CAP_R_READ, C_RIGHTS(%r14)
+        jz      fast_fallback
+        movq    C_BADGE(%r12), %r11             /* sys_signal: the badge, or the bits given */
+        testq   %r11, %r11
+        cmovzq  %rsi, %r11
+        movq    C_OBJ(%r12), %r12               /* the signalled notification */
+        movq    C_OBJ(%r14), %r14               /* the one waited on */
+        orq     N_BITS(%r12), %r11              /* ntfn_signal: n->bits |= bits; none: C */
+        jz      fast_fallback
+        movq    N_WAITER(%r12), %r13            /* ntfn_signal: the waiter w (none: C) */
+        testq   %r13, %r13
+        jz      fast_fallback
+        movzbl  T_TIMEOUT_ARMED(%r13), %eax     /* thread_wake: ktimer_cancel(&t->timeout) */
+        orb     T_RESUME_USER(%r13), %al        /* thread_result_frame (a waiter never is) */
+        orb     T_FAULT_PENDING(%r13), %al      /* thread_set_result (a waiter never is) */
+        jnz     fast_fallback
+        movb    T_PRIO(%rbx), %al               /* thread_make_ready: it outranks us: it runs */
+        cmpb    %al, T_PRIO(%r13)               /*   before the wait (sys_signal_wait, C) */
+        ja      fast_fallback
+        movq    N_BITS(%r14), %rax              /* ntfn_wait: bits pending: taken at once (C); */
+        orq     N_WAITER(%r14), %rax            /*   another waiter: SYS_EBUSY (C), also one */
+        jnz     fast_fallback                   /*   notification for both (w waits there) */
+        SAVE_ARG_REGS %rsp                      /* the caller will block: its frame is whole */
+        NEXT_SLICE %r13, fast_wait_fallback
+        /* Point of no return. ntfn_signal: w takes the bits; ntfn_wait: the
+         * caller waits; schedule: w runs. */
+        movq    %rcx, T_SLICE_END(%r13)
+        movq    $0, N_BITS(%r12)
+        movq    $0, N_WAITER(%r12)
+        movq    $0, T_BLOCKED_ON(%r13)
+        movb    $TS_NTFN, T_STATE(%rbx)
+        movq    %r14, T_BLOCKED_ON(%rbx)
+        movq    %rbx, N_WAITER(%r14)
+        movb    $TS_RUNNING, T_STATE(%r13)
+        movq    %r11, %rdi                      /* w's bits (switch_core keeps rdi) */
+        call    switch_core
+        leaq    -FRAME_SIZE(%rax), %r12         /* w's frame */
+        leaq    -56(%rsp), %rax                 /* the caller resumes from its frame */
+        movq    %rax, T_SAVED_SP(%rbx)
+        movq    $fast_resume, -8(%rsp)          /* (-mcmodel=kernel: a 32-bit immediate) */
+        movq    T_SAVED_SP(%r13), %rsp          /* w's kernel context */
+        cmpq    $fast_resume, 48(%rsp)          /* blocked in a fast path: its frame is whole */
+        jne     6f
+        movq    F_RIP(%r12), %rcx
+        movq    F_RFLAGS(%r12), %r11
+        movq    F_RBX(%r12), %rbx
+        movq    F_RBP(%r12), %rbp
+        movq    F_R13(%r12), %r13
+        movq    F_R14(%r12), %r14
+        movq    F_R15(%r12), %r15
+        movq    F_RSI(%r12), %rsi
+        movq    F_RDX(%r12), %rdx
+        movq    F_R10(%r12), %r10
+        movq    F_R8(%r12), %r8
+        movq    F_R9(%r12), %r9
+        xorl    %eax, %eax                      /* SYS_OK, rdi = the bits */
+        swapgs
+        movq    F_RSP(%r12), %rsp
+        movq    F_R12(%r12), %r12
+        sysretq
+        /* w blocked in C (ntfn_wait): its result goes in its frame. */
+6:      movq    %rdi, F_RDI(%r12)
+        movq    $0, F_RAX(%r12)
         jmp     resume_kernel_context
 
 /* After the argument registers went into the frame (and rdx was used). */
@@ -471,7 +592,11 @@ syscall_fast_table:
         .quad   syscall_slow
         .endr
         .quad   fast_wait
-        .rept   SYS_COUNT_ASM - SYS_WAIT_NR - 1
+        .rept   SYS_SIGNAL_WAIT_NR - SYS_WAIT_NR - 1
+        .quad   syscall_slow
+        .endr
+        .quad   fast_signal_wait
+        .rept   SYS_COUNT_ASM - SYS_SIGNAL_WAIT_NR - 1
         .quad   syscall_slow
         .endr
         .text

@@ -4,7 +4,8 @@
  *   null:  the null system call;
  *   xas:   call + reply-recv between two processes (different address spaces);
  *   sas:   the same between two threads of this process;
- *   ntfn:  signal + wait ping-pong between two processes;
+ *   ntfn:  signal + wait ping-pong between two processes (4 system calls);
+ *   ntfn_sw: the same ping-pong with signal_wait on both sides (2 calls);
  *   xas_fpu, sas_fpu: xas and sas again with both sides touching an SSE
  *          register every round, so each switch saves, scrubs and restores
  *          FPU state (the measured loops above use no FPU register).
@@ -110,6 +111,13 @@ static _Noreturn void partner(uint64_t role)
         server_loop(3, echo, NULL);
     if (role == 3)
         fpu_server(3);
+    if (role == 4) {
+        /* notification ping-pong with signal_wait: wait on 3, then signal 4
+         * and wait on 3 in one call */
+        sys_wait(3, 0);
+        for (;;)
+            sys_signal_wait(4, 1, 3, 0);
+    }
     /* role 2: notification ping-pong: wait on slot 3, signal slot 4 */
     for (;;) {
         sys_wait(3, 0);
@@ -139,7 +147,7 @@ void same_space_server(void) __attribute__((used));
 
 int main(uint64_t arg)
 {
-    if (arg == 1 || arg == 2 || arg == 3)
+    if (arg >= 1 && arg <= 4)
         partner(arg);
     uint64_t size = arg & 0xffffffffffffull, off = arg >> 48;
     if (sys_map(4, RT_SLOT_SELF_PROCESS, BUNDLE_VA, CAP_R_READ).ret < 0)
@@ -147,7 +155,7 @@ int main(uint64_t arg)
     const void *bundle = (const void *)(BUNDLE_VA + off);
 
     overhead = measure_overhead();
-    uint64_t null_cost, xas, sas, ntfn;
+    uint64_t null_cost, xas, sas, ntfn, ntfn_sw;
     MEASURE(null_cost, sys_null());
 
     /* xas: an echo server in another process, on endpoint slot 10. */
@@ -182,6 +190,17 @@ int main(uint64_t arg)
         rt_panic("ipcbench: cannot start the notification partner");
     MEASURE(ntfn, (sys_signal(13, 1), sys_wait(14, 0)));
 
+    /* ntfn_sw: the same with signal_wait, a new partner: ping on 18, pong on 19. */
+    sys_create(CAP_NOTIFICATION, 18, 0);
+    sys_create(CAP_NOTIFICATION, 19, 0);
+    struct spawn_caps sw_caps[] = { { 18, 3, CAP_R_READ }, { 19, 4, CAP_R_WRITE } };
+    a.arg = 4;
+    a.caps = sw_caps;
+    struct spawned s4;
+    if (spawn(&a, &s4) < 0)
+        rt_panic("ipcbench: cannot start the signal_wait partner");
+    MEASURE(ntfn_sw, sys_signal_wait(18, 1, 19, 0));
+
     /* xas_fpu: an SSE-touching echo server in another process, endpoint 16. */
     uint64_t xas_fpu, sas_fpu;
     sys_create(CAP_ENDPOINT, 16, 0);
@@ -205,10 +224,10 @@ int main(uint64_t arg)
     MEASURE(sas_fpu, call_ep_fpu(15, n++));
 
     printf("bench: overhead=%llu null=%llu xas_call_reply=%llu sas_call_reply=%llu notify=%llu "
-           "xas_fpu=%llu sas_fpu=%llu rounds=%d",
+           "notify_sw=%llu xas_fpu=%llu sas_fpu=%llu rounds=%d",
            (unsigned long long)overhead, (unsigned long long)null_cost, (unsigned long long)xas,
-           (unsigned long long)sas, (unsigned long long)ntfn, (unsigned long long)xas_fpu,
-           (unsigned long long)sas_fpu, ROUNDS);
+           (unsigned long long)sas, (unsigned long long)ntfn, (unsigned long long)ntfn_sw,
+           (unsigned long long)xas_fpu, (unsigned long long)sas_fpu, ROUNDS);
     sys_poweroff(3, 0);
     return 0;
 }

@@ -293,7 +293,7 @@ static _Noreturn void body_chaos(uint64_t arg)
         s ^= s >> 27;
         uint64_t r = s * 0x2545f4914f6cdd1dull, slot = 3 + (r >> 8) % 18;
         uint64_t tag = TAG((r >> 16) & 7, (r >> 24) % 70, ((r >> 32) & 7) == 0);
-        switch (r % 9) {
+        switch (r % 10) {
         case 0: sys_nbsend(slot, tag, r, r, r, r); break;
         case 1: sys_call(SLOT_SRV_EP, tag, r, 0, 0, 0); break;
         case 2: sys_recv(slot, now() + (r >> 40) % 200000); break;
@@ -302,6 +302,7 @@ static _Noreturn void body_chaos(uint64_t arg)
         case 5: sys_poll(slot); break;
         case 6: sys_yield(); break;
         case 7: sys_send(SLOT_SRV_EP, tag, r, 0, 0, 0); break;
+        case 8: sys_signal_wait(3 + (r >> 48) % 18, r, slot, now() + (r >> 40) % 200000); break;
         default: sys_reply(0, tag, r, 0, 0, 0); break;
         }
     }
@@ -424,7 +425,8 @@ static void one_call(void)
         SYS_cap_revoke, SYS_cap_info, SYS_create, SYS_create, SYS_create, SYS_map, SYS_map, SYS_map,
         SYS_unmap, SYS_unmap, SYS_protect, SYS_protect, SYS_thread_create, SYS_thread_ctl, SYS_thread_ctl,
         SYS_set_ipc_buffer, SYS_yield, SYS_time, SYS_timer_set, SYS_timer_set, SYS_cap_give, SYS_cap_give,
-        SYS_irq_ctl, SYS_ioport, SYS_poweroff, SYS_quota, SYS_sleep, 34, 35, 40, 255,
+        SYS_irq_ctl, SYS_ioport, SYS_poweroff, SYS_quota, SYS_sleep, SYS_signal_wait, SYS_signal_wait,
+        34, 35, 40, 255,
     };
     uint64_t nr = pool[rn(sizeof pool)];
     if (nr == 255)
@@ -513,6 +515,13 @@ static void one_call(void)
     case SYS_poll:
         fuzz_call(nr, maybe_typed(CAP_NOTIFICATION), 0, 0, 0, 0, 0);
         return;
+
+    case SYS_signal_wait: {
+        /* Sometimes one notification for both; the wait always has a deadline. */
+        uint64_t sn = maybe_typed(CAP_NOTIFICATION), wn = chance(20) ? sn : maybe_typed(CAP_NOTIFICATION);
+        fuzz_call(nr, sn, chance(70) ? 1ull << rn(64) : rnd(), wn, pick_deadline(), a[4], a[5]);
+        return;
+    }
 
     case SYS_ntfn_bind:
         fuzz_call(nr, chance(30) ? 0 : maybe_typed(CAP_NOTIFICATION), 0, 0, 0, 0, 0);
