@@ -24,7 +24,8 @@
 #define TX_BUFS     8
 #define TX_BUF_SIZE 512         /* >= CON_WRITE_MAX */
 #define IN_RING     4096        /* input ring (a power of two) */
-#define TX_WAIT_NS  1000000000ull
+#define TX_WAIT_NS  1000000000ull   /* for a free transmit buffer */
+#define TX_SETTLE_NS 100000000ull   /* for the device to take a write */
 
 /* 16550 registers (offsets from the base port). */
 enum { UART_RBR = 0, UART_THR = 0, UART_IER = 1, UART_IIR = 2, UART_LCR = 3, UART_MCR = 4, UART_LSR = 5,
@@ -284,7 +285,16 @@ static bool virtio_write(struct drv *d, const uint8_t *s, size_t n)
         return false;
     }
     virtq_kick(&C.txq);
-    reap_tx();
+    /* The device may take the buffer later (QEMU's virtio-pci handles the
+     * doorbell in its I/O thread): wait a little, so that a write is out
+     * when the reply says so (and before a power-off that follows). A host
+     * that does not read gets the bytes when it does. */
+    uint64_t until = (uint64_t)sys_time().ret + TX_SETTLE_NS;
+    for (reap_tx(); C.ntx_free < TX_BUFS && !virtq_error(&C.txq); reap_tx()) {
+        if ((uint64_t)sys_time().ret >= until)
+            break;
+        sys_yield();
+    }
     return true;
 }
 
