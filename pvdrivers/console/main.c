@@ -386,6 +386,9 @@ static bool con_control(struct drv *d, struct drv_client *c, struct msg *m, uint
             C.waiting[c - d->clients] = false;
             m->tag = TAG(0, 1, 0);
             m->mr[0] = 0;
+        } else if (got) {
+            sys_cap_delete(got);        /* refused: not kept */
+            rt_slot_free((int)got);
         }
         return true;
     default:
