@@ -280,7 +280,7 @@ static _Noreturn void run(struct drv *d)
         if (TAG_LABEL(m.tag) == LABEL_NOTIFY && m.badge == 0) {
             uint64_t bits = m.mr[0];
             if (bits & 1) {
-                if (!d->msix)
+                if (d->virtio && !d->msix)
                     virtio_dev_isr(&d->vdev);
                 d->ops->interrupt(d);
                 ack_lines(d);
@@ -319,10 +319,11 @@ int drv_main(const struct drv_ops *ops)
         rt_panic("%s: no notification", ops->name);
     d->ntfn = (uint64_t)ntfn;
 
-    int rc = setup_transport(d);
+    d->virtio = ops->device_type != 0 && d->info->transport != PVK_TRANSPORT_UART;
+    int rc = d->virtio ? setup_transport(d) : 0;
     if (rc == 0) {
         setup_interrupts(d);
-        rc = start_device(d);
+        rc = d->virtio ? start_device(d) : ops->init(d);
     }
     struct msg m = { .tag = TAG(DEVMGR_READY, 1, 0), .mr = { (uint64_t)(long)(rc == 0 ? 0 : -1) } };
     ipc_call(PVK_SLOT_DEVMGR, &m);

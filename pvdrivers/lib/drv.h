@@ -38,6 +38,9 @@ struct drv_client {
 struct drv_ops {
     const char *name;
     uint32_t device_type;       /* virtio device id (0: not a virtio driver) */
+    /* Devices handed over with a non-virtio transport (PVK_TRANSPORT_UART)
+     * skip the virtio set-up: no registers, no negotiation; init runs with
+     * the interrupts bound and does the device's own set-up. */
     uint64_t features;          /* feature bits wanted beyond the library's */
     /* The device is negotiated (d->vdev.features known); set up the queues
      * and whatever else, before DRIVER_OK. 0 or a negative error. */
@@ -67,6 +70,7 @@ struct drv {
     unsigned nirq;
     bool msix;
     struct drv_client clients[DRV_MAX_CLIENTS];
+    bool virtio;                /* a virtio transport (not PVK_TRANSPORT_UART) */
     void *priv;                 /* the driver's own state */
 };
 

@@ -34,6 +34,8 @@ struct device {
     uint64_t mmio_paddr;
     uint32_t mmio_gsi, mmio_mode;
     volatile uint32_t *mmio_regs;   /* devmgr's own mapping, to reset the device */
+    uint16_t uart_port;             /* PVK_TRANSPORT_UART: base port (8 ports) */
+    uint32_t uart_gsi;
     /* The running driver. */
     bool running, ready;
     struct spawned proc;

@@ -219,6 +219,23 @@ static void discover_mmio(void)
     }
 }
 
+/* No virtio console: the console driver takes COM1 (the 16550 the kernel
+ * logs to), if the bundle has it. */
+static void add_uart_console(void)
+{
+    for (unsigned i = 0; i < dm_ndevices; i++)
+        if (dm_devices[i].type == 3)
+            return;
+    if (!driver_for(3))
+        return;
+    struct device *d = new_device(3, PVK_TRANSPORT_UART);
+    if (!d)
+        return;
+    d->uart_port = 0x3f8;
+    d->uart_gsi = 4;
+    printf("devmgr: uart %#x (%s) -> %s", d->uart_port, d->name, d->driver);
+}
+
 void dm_discover(void)
 {
     discover_pci();
@@ -227,4 +244,5 @@ void dm_discover(void)
     for (unsigned i = 0; i < dm_ndevices; i++)
         driven += dm_devices[i].driver != NULL;
     printf("devmgr: %u virtio devices, %u with a driver", dm_ndevices, driven);
+    add_uart_console();
 }

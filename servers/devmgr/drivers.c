@@ -37,7 +37,12 @@ static uint64_t make_devinfo(struct device *d)
     di->platform_flags = dm_boot->platform_flags;
     strlcpy(di->name, d->name, sizeof di->name);
     di->dma_allowance = DMA_ALLOWANCE;
-    if (d->transport == PVK_TRANSPORT_MMIO) {
+    if (d->transport == PVK_TRANSPORT_UART) {
+        di->uart_port = d->uart_port;
+        di->irq_kind = PVK_IRQ_LINE;
+        di->nirq = 1;
+        di->irq_line = d->uart_gsi;
+    } else if (d->transport == PVK_TRANSPORT_MMIO) {
         di->regs_paddr = d->mmio_paddr;
         di->regs_offset = (uint32_t)(d->mmio_paddr & 0xfff);
         di->regs_size = 0x200;
@@ -91,7 +96,19 @@ void dm_start_driver(struct device *d)
         return;
     caps[n++] = (struct spawn_caps){ d->service_ep, PVK_SLOT_SERVICE, CAP_R_READ };
 
-    if (d->transport == PVK_TRANSPORT_MMIO) {
+    if (d->transport == PVK_TRANSPORT_UART) {
+        /* Its eight I/O ports and its line (edge, active high: ISA). */
+        uint64_t io = new_slot(d);
+        if (!io || sys_device(DM_SLOT_IOPORT, SYS_DEV_IOPORT_DERIVE, io, d->uart_port, 8).ret != 0) {
+            printf("devmgr: %s: cannot derive the UART's I/O ports; not started", d->name);
+            return;
+        }
+        caps[n++] = (struct spawn_caps){ io, PVK_SLOT_IOPORT, CAP_R_WRITE };
+        uint64_t line = INIT_CAP_IRQ_BASE + d->uart_gsi;
+        if (d->uart_gsi < INIT_IRQ_COUNT && sys_cap_info(line).ret == CAP_IRQ &&
+            sys_irq_ctl(line, SYS_IRQ_MODE, SYS_IRQ_MODE_EDGE | SYS_IRQ_MODE_HIGH).ret == 0)
+            caps[n++] = (struct spawn_caps){ line, PVK_SLOT_IRQ0, CAP_R_WRITE };
+    } else if (d->transport == PVK_TRANSPORT_MMIO) {
         uint64_t regs = keep(d, dm_derive_devmem(d->mmio_paddr, 0x200));
         if (!regs)
             return;
@@ -169,6 +186,8 @@ static void reset_device(struct device *d)
             ;
     } else if (d->transport == PVK_TRANSPORT_PCI && dm_pci_cfg()) {
         pci_stop_dma(dm_pci_cfg(), &d->pci);
+    } else if (d->transport == PVK_TRANSPORT_UART) {
+        sys_ioport(DM_SLOT_IOPORT, SYS_IO_OUT1, d->uart_port + 1u, 0);     /* IER: no interrupts */
     }
 }
 

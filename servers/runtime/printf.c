@@ -2,9 +2,46 @@
  * (kernel/lib/fmt.c, compiled into the runtime). Each call collects its
  * output in a stack buffer and hands it to debug_write in one piece, so the
  * log never interleaves half lines of two processes (longer output is
- * written in RT_PRINTF_BUFFER pieces). */
+ * written in RT_PRINTF_BUFFER pieces). A process attached to a console
+ * (rt_console_attach) writes there instead, each piece as a line. */
+#include "conclient.h"
 #include "fmt.h"
 #include "runtime.h"
+
+static uint64_t console_ep;
+static uint64_t (*console_reconnect)(uint64_t dead);
+
+void rt_console_attach(uint64_t slot)
+{
+    console_ep = slot;
+}
+
+void rt_console_reconnect(uint64_t (*fn)(uint64_t dead))
+{
+    console_reconnect = fn;
+}
+
+bool rt_console_active(void)
+{
+    return console_ep != 0;
+}
+
+/* One line to the console; false if there is none or it failed (then the
+ * caller writes to the boot log: nothing is lost, at worst repeated). */
+static bool console_write(const char *s, size_t n)
+{
+    if (!console_ep && console_reconnect)
+        console_ep = console_reconnect(0);
+    if (!console_ep)
+        return false;
+    if (conc_write(console_ep, s, n, true) >= 0)
+        return true;
+    uint64_t dead = console_ep;
+    console_ep = 0;
+    if (console_reconnect)
+        console_ep = console_reconnect(dead);
+    return false;
+}
 
 struct out_buffer {
     size_t len;
@@ -14,6 +51,8 @@ struct out_buffer {
 /* Writes all n bytes, retrying short writes; gives up on an error. */
 void rt_write(const char *s, size_t n)
 {
+    if (n > 0 && (console_ep || console_reconnect) && console_write(s, n))
+        return;
     while (n > 0) {
         long r = sys_debug_write((uint64_t)(uintptr_t)s, n).ret;
         if (r <= 0)

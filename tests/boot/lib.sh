@@ -39,17 +39,20 @@ run_until() {
 }
 
 # boot_case NAME TIMEOUT RUN-QEMU-ARGS... -- CHECK [ARGS]...
-# RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen) and --until REGEX (stop
-# the VM once its log matches; the status is then "matched").
+# RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen), --until REGEX (stop
+# the VM once its log matches; the status is then "matched"), --qemu "ARGS"
+# (QEMU arguments, word-split, appended after run-qemu's --) and
+# --stdin FILE (what COM1 reads; default /dev/null).
 boot_case() {
     local name=$1 limit=$2; shift 2
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return; fi
-    local args=() dom0_mem="" until="" qemu_args=() pre=""
+    local args=() dom0_mem="" until="" qemu_args=() pre="" stdin=/dev/null
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         if [ "$1" = --dom0-mem ]; then dom0_mem=$2; shift 2; continue; fi
         if [ "$1" = --qemu ]; then qemu_args+=($2); shift 2; continue; fi
         if [ "$1" = --pre ]; then pre=$2; shift 2; continue; fi
         if [ "$1" = --until ]; then until=$2; shift 2; continue; fi
+        if [ "$1" = --stdin ]; then stdin=$2; shift 2; continue; fi
         args+=("$1"); shift
     done
     shift
@@ -58,10 +61,11 @@ boot_case() {
     local start=$SECONDS
     [ -n "$pre" ] && bash -c "$pre"
     if [ -n "$until" ]; then
-        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
+        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" \
+            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
     else
         DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
-            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} </dev/null >"$LOG" 2>&1
+            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} <"$stdin" >"$LOG" 2>&1
         STATUS=$?
     fi
     fail_reason=""
@@ -73,6 +77,8 @@ boot_case() {
             expect_log) grep -qE -- "$1" "$LOG" || check_fail "log lacks /$1/"; shift ;;
             expect_cmd) bash -c "$1" >>"$LOG" 2>&1 || check_fail "host check failed: $1"; shift ;;
             expect_xen_log) grep -qE -- "$1" "$XENLOG" 2>/dev/null || check_fail "Xen log lacks /$1/"; shift ;;
+            expect_console) grep -qE -- "$1" "$LOGDIR/$name.console.log" 2>/dev/null ||
+                       check_fail "console output $LOGDIR/$name.console.log lacks /$1/"; shift ;;
             expect_hv) local hv="QEMU TCG"; [ "$ACCEL" = kvm ] && hv=KVM
                        grep -q "hypervisor: $hv" "$LOG" || check_fail "log does not name hypervisor $hv" ;;
             expect_mem_mib) local mib

@@ -1,0 +1,177 @@
+/* The console client library: see conclient.h. */
+#include "runtime.h"
+#include "conclient.h"
+#include "lookup.h"
+#include "pvk/devinfo.h"
+
+#define RECONNECT_EVERY_NS 10000000ull
+
+long conc_open(struct con_client *c, uint64_t devmgr, uint32_t instance)
+{
+    *c = (struct con_client){ .devmgr = (uint32_t)devmgr, .instance = instance };
+    long rc = pvk_lookup_device(devmgr, 3, instance, &c->ep);
+    if (rc < 0)
+        return rc;
+    int n = rt_slot_alloc();
+    if (n < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0)
+        return SYS_ENOMEM;
+    c->ntfn = (uint64_t)n;
+    rt_ipc_buffer()->send_cap = c->ntfn;
+    struct msg m = { .tag = TAG(CON_OPEN, 0, 1) };
+    rc = ipc_call(c->ep, &m);
+    if (rc < 0)
+        return rc;
+    return (long)m.mr[0];
+}
+
+/* One CON_READ into the client's buffer (after what it holds). */
+static long fill(struct con_client *c)
+{
+    if (c->off) {
+        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        c->len -= c->off;
+        c->off = 0;
+    }
+    uint32_t room = (uint32_t)sizeof c->buf - c->len;
+    if (!room)
+        return 0;
+    uint64_t saved[SYS_MSG_MAX - SYS_MSG_REGS];
+    uint64_t *ipc = rt_ipc_buffer()->mr;
+    memcpy(saved, &ipc[SYS_MSG_REGS], sizeof saved);
+    struct msg m = { .tag = TAG(CON_READ, 1, 0), .mr = { room } };
+    long rc = ipc_call(c->ep, &m);
+    if (rc == 0 && (long)m.mr[0] < 0)
+        rc = (long)m.mr[0];
+    if (rc == 0 && (m.mr[0] > room || TAG_LEN(m.tag) < 1 + (m.mr[0] + 7) / 8))
+        rc = SYS_EINVAL;
+    if (rc == 0) {
+        con_unpack(&m, c->buf + c->len, m.mr[0]);
+        c->len += (uint32_t)m.mr[0];
+        rc = (long)m.mr[0];
+    }
+    memcpy(&ipc[SYS_MSG_REGS], saved, sizeof saved);
+    return rc;
+}
+
+/* Fills, waiting for the driver's signal until deadline: bytes, 0 at the
+ * deadline, or an error. */
+static long fill_wait(struct con_client *c, uint64_t deadline)
+{
+    for (;;) {
+        long n = fill(c);
+        if (n != 0 || c->len == sizeof c->buf)
+            return n;
+        uint64_t bits;
+        if (ntfn_wait(c->ntfn, deadline, &bits) < 0)
+            return fill(c);     /* the deadline: one last look */
+    }
+}
+
+long conc_read(struct con_client *c, void *buf, size_t max, uint64_t deadline)
+{
+    if (c->off == c->len) {
+        long n = fill_wait(c, deadline);
+        if (n <= 0)
+            return n;
+    }
+    size_t k = c->len - c->off < max ? c->len - c->off : max;
+    memcpy(buf, c->buf + c->off, k);
+    c->off += (uint32_t)k;
+    return (long)k;
+}
+
+long conc_read_line(struct con_client *c, char *buf, size_t size, uint64_t deadline)
+{
+    if (!size)
+        return SYS_EINVAL;
+    for (;;) {
+        /* Take what is buffered up to a line's end. */
+        while (c->off < c->len) {
+            uint8_t *p = c->buf + c->off;
+            size_t avail = c->len - c->off;
+            if (c->after_cr && p[0] == '\n') {
+                c->off++;
+                c->after_cr = false;
+                continue;
+            }
+            c->after_cr = false;
+            size_t i = 0;
+            while (i < avail && p[i] != '\n' && p[i] != '\r')
+                i++;
+            if (c->discard) {
+                c->off += (uint32_t)(i < avail ? i + 1 : i);
+                if (i < avail) {
+                    c->after_cr = p[i] == '\r';
+                    c->discard = false;
+                }
+                continue;
+            }
+            if (i < avail || i >= size - 1) {
+                size_t k = i < size - 1 ? i : size - 1;
+                memcpy(buf, p, k);
+                buf[k] = '\0';
+                if (i < avail) {
+                    c->after_cr = p[i] == '\r';
+                    c->off += (uint32_t)(i + 1);
+                } else {
+                    c->off += (uint32_t)k;
+                    c->discard = true;
+                }
+                return (long)k;
+            }
+            break;      /* a partial line: read more */
+        }
+        long n = fill_wait(c, deadline);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            return SYS_ETIMEOUT;
+    }
+}
+
+/* --- printf through the console --------------------------------------------------- */
+
+static uint64_t out_devmgr;
+static uint32_t out_instance;
+static uint64_t out_next_try;
+
+/* One lookup at the device manager, no retries (the runtime calls this
+ * from printf): the new endpoint's slot, or 0. */
+static uint64_t out_reconnect(uint64_t dead)
+{
+    if (dead) {
+        sys_cap_delete(dead);
+        rt_slot_free((int)dead);
+    }
+    uint64_t now = (uint64_t)sys_time().ret;
+    if (now < out_next_try)
+        return 0;
+    out_next_try = now + RECONNECT_EVERY_NS;
+    int slot = rt_slot_alloc();
+    if (slot < 0)
+        return 0;
+    struct ipc_buffer *b = rt_ipc_buffer();
+    uint64_t recv_slot = b->recv_slot;
+    b->recv_slot = (uint64_t)slot;
+    struct msg m = { .tag = TAG(DEVMGR_LOOKUP, 2, 0), .mr = { 3, out_instance } };
+    long rc = ipc_call(out_devmgr, &m);
+    b->recv_slot = recv_slot;
+    if (rc == 0 && (long)m.mr[0] == 0 && sys_cap_info((uint64_t)slot).ret == CAP_ENDPOINT)
+        return (uint64_t)slot;
+    sys_cap_delete((uint64_t)slot);
+    rt_slot_free(slot);
+    return 0;
+}
+
+long conc_attach_output(uint64_t devmgr, uint32_t instance)
+{
+    uint64_t ep;
+    long rc = pvk_lookup_device(devmgr, 3, instance, &ep);
+    if (rc < 0)
+        return rc;
+    out_devmgr = devmgr;
+    out_instance = instance;
+    rt_console_reconnect(out_reconnect);
+    rt_console_attach(ep);
+    return 0;
+}
