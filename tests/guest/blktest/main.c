@@ -110,14 +110,17 @@ static void test_bad_requests(void)
            "buffer outside the shared region refused");
     result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, 100) == BLK_EINVAL, "length not a multiple of the block refused");
     result(blkc_sync(&bc, 77, 0, 0, 0, 512) == BLK_EINVAL, "unknown operation refused");
-    struct blk_req r = { .id = 9, .sector = 0, .offset = 0, .len = 512, .op = BLK_OP_READ };   /* the ring area */
+    struct blk_req r = { .id = 9, .sector = 0, .offset = 0, .len = bc.block, .op = BLK_OP_READ };   /* the ring area */
     bool ok = blkc_submit(&bc, &r);
     blkc_kick(&bc);
     struct blk_cpl c;
     ok = ok && blkc_wait(&bc, &c, (uint64_t)sys_time().ret + 5000000000ull) && c.status == BLK_EINVAL;
     result(ok, "buffer over the rings refused");
-    result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, 512) == BLK_OK &&
-           mismatches(blkc_data(&bc, 0), 0, 512) == 0, "the driver still serves good requests");
+    result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, bc.block) == BLK_OK &&
+           mismatches(blkc_data(&bc, 0), 0, bc.block) == 0, "the driver still serves good requests");
+    if (bc.block > 512)
+        result(blkc_sync(&bc, BLK_OP_READ, 0, 1, 0, bc.block) == BLK_EINVAL,
+               "a request not aligned to the logical block refused");
 }
 
 static void test_many_in_flight(void)
@@ -201,6 +204,14 @@ int main(uint64_t arg)
     }
     printf("blktest: blk0: %llu sectors, %u-byte blocks, flags %#x", (unsigned long long)bc.capacity, bc.block,
            bc.info);
+    if (bc.info & BLK_INFO_READONLY) {
+        /* A read-only disk: reads work, every kind of write is refused. */
+        result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, 65536) == BLK_OK, "read from a read-only disk");
+        result(blkc_sync(&bc, BLK_OP_WRITE, 0, 0, 0, 4096) == BLK_EROFS, "write to a read-only disk refused (EROFS)");
+        result(blkc_sync(&bc, BLK_OP_WRITE_ZEROES, 0, 0, 0, 4096) != BLK_OK, "write-zeroes to a read-only disk refused");
+        printf("blktest: %u passed, %u failed", passed, failed);
+        sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
+    }
     uint64_t bad = 0;
     uint64_t t0 = (uint64_t)sys_time().ret;
     bool ok = whole_disk(true, &bad);
