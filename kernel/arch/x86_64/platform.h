@@ -92,6 +92,8 @@ void pic_disable(void);
 #define VEC_SELFTEST  0xf1
 #define VEC_SPURIOUS  0xff
 typedef void (*irq_handler)(uint8_t vector);
+/* Interrupts that arrived on a vector nobody routed (trap.c). */
+extern uint64_t unexpected_vectors;
 void irq_set_handler(uint8_t vector, irq_handler h);
 
 /* Power (power.c). */

@@ -6,6 +6,7 @@
 #include "kstack.h"
 #include "memory.h"
 #include "platform.h"
+#include "arch/irq.h"
 #include "selftest.h"
 #include "time.h"
 #include "trap.h"
@@ -159,6 +160,37 @@ SELFTEST(interrupt_delivery, "a self-IPI reaches its handler exactly once")
     time_delay_ns(100000);
     irq_set_handler(VEC_SELFTEST, NULL);
     CHECK(selftest_irqs == 1, "handler ran %u times", selftest_irqs);
+    return true;
+}
+
+static volatile unsigned msi_hits;
+static void msi_hit(unsigned vector)
+{
+    (void)vector;
+    msi_hits++;
+}
+
+static void ipi_and_wait(uint8_t vector)
+{
+    lapic_send_self_ipi(vector);
+    time_delay_ns(200000);
+}
+
+SELFTEST(unexpected_vector, "interrupts on vectors nobody routed, or on a freed MSI vector, are reported and ignored")
+{
+    uint64_t before = unexpected_vectors;
+    ipi_and_wait(0x7f);                 /* a line vector above every GSI, never routed */
+    ipi_and_wait(0xd5);                 /* an MSI vector nobody allocated */
+    CHECK(unexpected_vectors == before + 2, "%llu unexpected interrupts counted, expected 2",
+          (unsigned long long)(unexpected_vectors - before));
+    unsigned v = arch_msi_alloc(msi_hit);
+    CHECK(v != 0, "an MSI vector is free");
+    msi_hits = 0;
+    ipi_and_wait((uint8_t)v);
+    CHECK(msi_hits == 1, "the allocated vector reached its handler %u times", msi_hits);
+    arch_msi_free(v);
+    ipi_and_wait((uint8_t)v);          /* a device still firing after its driver died */
+    CHECK(msi_hits == 1 && unexpected_vectors == before + 3, "a freed vector must be reported, not delivered");
     return true;
 }
 

@@ -33,10 +33,11 @@ static const char *const exception_names[32] = {
 /* A vector nobody routed: a device programmed with a vector it was not
  * given, or one still firing after its driver died. Reported (the first
  * ten, then every 1000th) and otherwise ignored. */
+uint64_t unexpected_vectors;
+
 static void report_unexpected_vector(uint64_t vector)
 {
-    static uint64_t count;
-    count++;
+    uint64_t count = ++unexpected_vectors;
     if (count <= 10 || count % 1000 == 0)
         pr_warn("interrupt: unexpected vector %llu ignored (spurious: nothing routed there; %llu so far)",
                 (unsigned long long)vector, (unsigned long long)count);
