@@ -236,3 +236,12 @@ bool netc_raw_tx_done(struct net_client *c, struct net_desc *d)
         c->tx_inflight--;
     return true;
 }
+
+bool netc_raw_rx(struct net_client *c, struct net_desc *d)
+{
+    if (!pop(c, &c->shared->rx_hdr, c->shared->rx, &c->rx_tail, d))
+        return false;
+    if (c->rx_lent)
+        c->rx_lent--;
+    return true;
+}

@@ -88,10 +88,12 @@ static inline bool netc_link_up(struct net_client *c)
 }
 
 /* Raw access for tests: queue a descriptor on the tx or rx_free ring as
- * is (no checks, no pool) and ring the doorbell; take one from tx_done. */
+ * is (no checks, no pool) and ring the doorbell; take one from tx_done or
+ * rx as is. */
 bool netc_raw_tx(struct net_client *c, const struct net_desc *d);
 bool netc_raw_rx_free(struct net_client *c, const struct net_desc *d);
 bool netc_raw_tx_done(struct net_client *c, struct net_desc *d);
+bool netc_raw_rx(struct net_client *c, struct net_desc *d);
 void netc_kick(struct net_client *c);
 
 #endif
