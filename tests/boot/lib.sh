@@ -39,15 +39,17 @@ run_until() {
 }
 
 # boot_case NAME TIMEOUT RUN-QEMU-ARGS... -- CHECK [ARGS]...
-# RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen) and --until REGEX (stop
-# the VM once its log matches; the status is then "matched").
+# RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen), --until REGEX (stop
+# the VM once its log matches; the status is then "matched") and --qemu
+# "ARGS" (word-split, passed to QEMU after run-qemu's --).
 boot_case() {
     local name=$1 limit=$2; shift 2
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return; fi
-    local args=() dom0_mem="" until=""
+    local args=() dom0_mem="" until="" qemu_args=()
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         if [ "$1" = --dom0-mem ]; then dom0_mem=$2; shift 2; continue; fi
         if [ "$1" = --until ]; then until=$2; shift 2; continue; fi
+        if [ "$1" = --qemu ]; then qemu_args+=($2); shift 2; continue; fi
         args+=("$1"); shift
     done
     shift
@@ -55,10 +57,10 @@ boot_case() {
     rm -f "$XENLOG"
     local start=$SECONDS
     if [ -n "$until" ]; then
-        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}"
+        DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
     else
         DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
-            scripts/run-qemu "${args[@]}" </dev/null >"$LOG" 2>&1
+            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} </dev/null >"$LOG" 2>&1
         STATUS=$?
     fi
     fail_reason=""
