@@ -80,6 +80,7 @@ void netc_buf_free(struct net_client *c, uint64_t offset)
 
 void netc_kick(struct net_client *c)
 {
+    c->unkicked = 0;
     sys_signal(c->doorbell, 0);
 }
 
@@ -105,7 +106,7 @@ static bool pop(struct net_client *c, struct pvk_ring_hdr *h, const struct net_d
     return true;
 }
 
-unsigned netc_post_rx(struct net_client *c, unsigned n)
+static unsigned lend_rx(struct net_client *c, unsigned n)
 {
     unsigned done = 0;
     uint64_t off;
@@ -116,7 +117,14 @@ unsigned netc_post_rx(struct net_client *c, unsigned n)
         c->rx_lent++;
         done++;
     }
-    if (done)
+    c->unkicked += done;
+    return done;
+}
+
+unsigned netc_post_rx(struct net_client *c, unsigned n)
+{
+    unsigned done = lend_rx(c, n);
+    if (c->unkicked)
         netc_kick(c);
     return done;
 }
@@ -136,12 +144,19 @@ unsigned netc_reclaim(struct net_client *c)
     return n;
 }
 
-bool netc_send_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags)
+bool netc_queue_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags)
 {
     struct net_desc d = { offset, len, flags };
     if (!push(&c->shared->tx_hdr, c->shared->tx, &c->tx_head, &d))
         return false;
     c->tx_inflight++;
+    return true;
+}
+
+bool netc_send_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags)
+{
+    if (!netc_queue_buf(c, offset, len, flags))
+        return false;
     netc_kick(c);
     return true;
 }
@@ -176,6 +191,8 @@ bool netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline)
         netc_reclaim(c);
         if (c->broken || last)
             return false;
+        if (c->unkicked)
+            netc_kick(c);               /* lent buffers first, then sleep */
         uint64_t bits;
         if (ntfn_wait(c->ntfn, deadline, &bits) < 0)
             last = true;                /* one more look, then give up */
@@ -185,8 +202,8 @@ bool netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline)
 void netc_rx_release(struct net_client *c, uint64_t offset, bool repost)
 {
     netc_buf_free(c, offset);
-    if (repost)
-        netc_post_rx(c, 1);
+    if (repost && lend_rx(c, 1) && c->unkicked >= NETC_REPOST_BATCH)
+        netc_kick(c);
 }
 
 long netc_recv(struct net_client *c, void *buf, size_t cap, uint64_t deadline)

@@ -35,6 +35,7 @@ struct net_client {
     uint32_t tx_inflight, rx_lent;      /* buffers the driver holds */
     uint32_t nfree;
     uint32_t free[NET_NBUFS];   /* offsets of the free buffers */
+    uint32_t unkicked;          /* buffers lent without a doorbell yet */
     uint32_t errors;            /* descriptors that came back with NET_DESC_F_ERROR */
     bool broken;                /* the driver broke a ring */
 };
@@ -56,9 +57,11 @@ static inline void *netc_buf(struct net_client *c, uint64_t offset)
  * number lent. */
 unsigned netc_post_rx(struct net_client *c, unsigned n);
 
-/* Queues the frame in buffer `offset` (len bytes, NET_DESC_* flags) and
- * rings the doorbell; false if the tx ring is full. The buffer comes back
- * to the pool when the driver is done with it (netc_reclaim). */
+/* Queues the frame in buffer `offset` (len bytes, NET_DESC_* flags);
+ * false if the tx ring is full. The buffer comes back to the pool when the
+ * driver is done with it (netc_reclaim). netc_queue_buf leaves the
+ * doorbell to netc_kick (a batch: one doorbell), netc_send_buf rings it. */
+bool netc_queue_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags);
 bool netc_send_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags);
 /* Copies the frame into a free buffer and sends it: 0, or SYS_EINVAL (too
  * long), SYS_EBUSY (no buffer or ring full: try again after a while). */
@@ -72,7 +75,10 @@ unsigned netc_reclaim(struct net_client *c);
  * skipped. False at the deadline or if the driver broke the ring. Give
  * the buffer back with netc_rx_release. */
 bool netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline);
-/* Lends the buffer for receiving again (repost) or puts it in the pool. */
+/* Lends the buffer for receiving again (repost) or puts it in the pool.
+ * Reposted buffers are batched: the doorbell rings every
+ * NETC_REPOST_BATCH of them, and before netc_recv_desc waits. */
+#define NETC_REPOST_BATCH 32
 void netc_rx_release(struct net_client *c, uint64_t offset, bool repost);
 /* The next frame copied into buf (cut at cap): its full length, or
  * SYS_ETIMEOUT at the deadline, SYS_EDEAD if the driver broke a ring. Its buffer is

@@ -398,7 +398,8 @@ static void net_interrupt(struct drv *d)
         for (unsigned i = 0; i < DRV_MAX_CLIENTS; i++)
             signal[i] = true;
     }
-    for (unsigned round = 0; round < 64; round++) {
+    bool more = true;
+    for (unsigned round = 0; round < 64 && more; round++) {
         uint32_t len;
         struct slot *sl;
         bool repost = false;
@@ -422,9 +423,10 @@ static void net_interrupt(struct drv *d)
         }
         bool quiet = virtq_enable_cb(&N.rx.vq);
         quiet &= virtq_enable_cb(&N.tx.vq);
-        if (quiet)
-            break;
+        more = !quiet;
     }
+    if (more)
+        sys_signal(d->ntfn, 1);     /* a flood: let clients' requests in, then come back */
     pump(d, signal);                /* descriptors freed: take what waited */
     signal_clients(d, signal);
 }
