@@ -18,6 +18,11 @@
  * The driver signals the client's notification after a batch of rx or
  * tx_done entries, and when the link changes.
  *
+ * Received frames go to whichever lent buffer the device fills: several
+ * clients may open the device, but one receiving client (the network
+ * stack) is what this is for. Buffers lent before a re-open stay with the
+ * device until it fills them and then arrive on the new rx ring.
+ *
  * Buffers hold the bare Ethernet frame (no virtio header: the driver keeps
  * those in its own memory and posts two-segment chains), at any offset in
  * the data area [NET_DATA_OFFSET, region size), at most NET_BUF_SIZE long.
