@@ -220,20 +220,20 @@ static bool t_arp(void)
     return fail("no ARP reply from 10.0.2.2 in 10 s (%u buffers refused)", nc.errors);
 }
 
-/* One echo request; offload: leave the ICMP checksum to the driver/device. */
-static bool ping(uint16_t seq, bool offload)
+#define ECHO_LEN (14 + 20 + 8 + 56)
+
+/* An echo request to the gateway into f (ECHO_LEN bytes); returns the
+ * descriptor flags (offload: the ICMP checksum left to the driver/device). */
+static uint32_t build_echo(uint8_t *f, uint16_t seq, bool offload)
 {
-    if (!have_gw)
-        return fail("no gateway MAC (ARP failed)");
-    uint8_t f[14 + 20 + 8 + 56];
     memcpy(f, gw_mac, 6);
     memcpy(f + 6, nc.mac, 6);
     put16(f + 12, 0x0800);
     uint8_t *ip = f + 14, *icmp = ip + 20;
     memset(ip, 0, 20);
     ip[0] = 0x45;
-    put16(ip + 2, sizeof f - 14);
-    put16(ip + 4, (uint16_t)(0x1000 + seq));
+    put16(ip + 2, ECHO_LEN - 14);
+    put16(ip + 4, seq);
     ip[8] = 64;
     ip[9] = 1;
     memcpy(ip + 12, my_ip, 4);
@@ -246,11 +246,43 @@ static bool ping(uint16_t seq, bool offload)
     put16(icmp + 6, seq);
     for (unsigned i = 0; i < 56; i++)
         icmp[8 + i] = (uint8_t)(i * 7 + seq);
-    uint32_t flags = 0;
     if (offload)
-        flags = NET_DESC_CSUM(34, 2);       /* ICMP: no pseudo-header, the field starts at 0 */
-    else
-        put16(icmp + 2, inet_csum(icmp, 8 + 56));
+        return NET_DESC_CSUM(34, 2);        /* ICMP: no pseudo-header, the field starts at 0 */
+    put16(icmp + 2, inet_csum(icmp, 8 + 56));
+    return 0;
+}
+
+/* Is r (n bytes) a valid echo reply from the gateway? Its sequence number
+ * in *seq; false (why set) if it is one but broken, or (why empty) if it
+ * is something else. */
+static bool is_reply(const uint8_t *r, long n, uint16_t *seq)
+{
+    const uint8_t *rip = r + 14, *ric = r + 34;
+    why[0] = '\0';
+    if (n < ECHO_LEN || be16(r + 12) != 0x0800 || rip[9] != 1 || memcmp(rip + 12, gw_ip, 4) ||
+        memcmp(rip + 16, my_ip, 4) || (rip[0] & 0xf) != 5 || ric[0] != 0 || be16(ric + 4) != 0x7e57)
+        return false;
+    *seq = be16(ric + 6);
+    if (memcmp(r, nc.mac, 6))
+        return fail("echo reply not addressed to our MAC");
+    if (inet_csum(rip, 20) != 0)
+        return fail("bad IP header checksum in the reply");
+    uint16_t ilen = (uint16_t)(be16(rip + 2) - 20);
+    if (ilen != 8 + 56 || inet_csum(ric, ilen) != 0)
+        return fail("bad ICMP length %u or checksum in the reply", ilen);
+    for (unsigned i = 0; i < 56; i++)
+        if (ric[8 + i] != (uint8_t)(i * 7 + *seq))
+            return fail("echo payload differs");
+    return true;
+}
+
+/* One echo request; offload: leave the ICMP checksum to the driver/device. */
+static bool ping(uint16_t seq, bool offload)
+{
+    if (!have_gw)
+        return fail("no gateway MAC (ARP failed)");
+    uint8_t f[ECHO_LEN];
+    uint32_t flags = build_echo(f, seq, offload);
     uint64_t deadline = now() + 10000 * MS;
     for (unsigned attempt = 0; attempt < 3; attempt++) {
         long rc = netc_send(&nc, f, sizeof f, flags);
@@ -262,22 +294,11 @@ static bool ping(uint16_t seq, bool offload)
         uint8_t r[NET_BUF_SIZE];
         long n;
         while ((n = netc_recv(&nc, r, sizeof r, until)) >= 0) {
-            const uint8_t *rip = r + 14, *ric = r + 34;
-            if (n < 34 + 8 + 56 || be16(r + 12) != 0x0800 || rip[9] != 1 || memcmp(rip + 12, gw_ip, 4) ||
-                memcmp(rip + 16, my_ip, 4) || (rip[0] & 0xf) != 5)
-                continue;
-            if (ric[0] != 0 || be16(ric + 4) != 0x7e57 || be16(ric + 6) != seq)
-                continue;
-            if (memcmp(r, nc.mac, 6))
-                return fail("echo reply not addressed to our MAC");
-            if (inet_csum(rip, 20) != 0)
-                return fail("bad IP header checksum in the reply");
-            uint16_t ilen = (uint16_t)(be16(rip + 2) - 20);
-            if (ilen != 8 + 56 || inet_csum(ric, ilen) != 0)
-                return fail("bad ICMP length %u or checksum in the reply", ilen);
-            if (memcmp(ric + 8, icmp + 8, 56))
-                return fail("echo payload differs");
-            return true;
+            uint16_t got;
+            if (is_reply(r, n, &got) && got == seq)
+                return true;
+            if (why[0])
+                return false;
         }
         if (n != SYS_ETIMEOUT)
             return fail("receive: error %ld", n);
@@ -287,6 +308,47 @@ static bool ping(uint16_t seq, bool offload)
 
 static bool t_ping(void) { return ping(1, false); }
 static bool t_ping_offload(void) { return ping(2, true); }
+
+/* Many frames per doorbell: BURST echo requests queued in batches of 50
+ * with one doorbell each (the rings wrap), every reply counted. */
+#define BURST 300
+static bool t_burst(void)
+{
+    if (!have_gw)
+        return fail("no gateway MAC (ARP failed)");
+    static bool seen[BURST];
+    uint64_t t0 = now();
+    for (unsigned i = 0; i < BURST; i++) {
+        uint64_t off;
+        netc_reclaim(&nc);
+        if (!netc_buf_alloc(&nc, &off))
+            return fail("out of buffers at request %u", i);
+        uint32_t flags = build_echo(netc_buf(&nc, off), (uint16_t)(1000 + i), i & 1);
+        if (!netc_queue_buf(&nc, off, ECHO_LEN, flags))
+            return fail("tx ring full at request %u", i);
+        if (i % 50 == 49 || i == BURST - 1)
+            netc_kick(&nc);
+    }
+    unsigned replies = 0;
+    uint64_t deadline = now() + 15000 * MS;
+    uint8_t r[NET_BUF_SIZE];
+    long n;
+    while (replies < BURST && (n = netc_recv(&nc, r, sizeof r, deadline)) >= 0) {
+        uint16_t seq;
+        if (is_reply(r, n, &seq)) {
+            if (seq >= 1000 && seq < 1000 + BURST && !seen[seq - 1000]) {
+                seen[seq - 1000] = true;
+                replies++;
+            }
+        } else if (why[0]) {
+            return false;
+        }
+    }
+    printf("nettest: burst: %u echo requests in batches of 50, %u replies in %llu ms", BURST, replies,
+           (unsigned long long)((now() - t0) / MS));
+    /* QEMU's user network may drop a few under load; most must come back. */
+    return replies >= BURST * 9 / 10 ? true : fail("%u of %u replies", replies, BURST);
+}
 
 static bool t_alive(void)
 {
@@ -316,6 +378,7 @@ int main(uint64_t arg)
     run("arp", t_arp);
     run("ping", t_ping);
     run("ping_csum_offload", t_ping_offload);
+    run("burst", t_burst);
     run("alive", t_alive);
     printf("nettest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
