@@ -110,7 +110,8 @@ static unsigned lend_rx(struct net_client *c, unsigned n)
 {
     unsigned done = 0;
     uint64_t off;
-    while (done < n && pvk_ring_space(&c->shared->rx_free_hdr, NET_RING_SIZE, c->rx_free_head) > 0 &&
+    while (done < n && c->rx_lent < NET_RING_SIZE &&
+           pvk_ring_space(&c->shared->rx_free_hdr, NET_RING_SIZE, c->rx_free_head) > 0 &&
            netc_buf_alloc(c, &off)) {
         struct net_desc d = { off, NET_BUF_SIZE, 0 };
         push(&c->shared->rx_free_hdr, c->shared->rx_free, &c->rx_free_head, &d);
@@ -147,6 +148,8 @@ unsigned netc_reclaim(struct net_client *c)
 bool netc_queue_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags)
 {
     struct net_desc d = { offset, len, flags };
+    if (c->tx_inflight >= NET_RING_SIZE && !netc_reclaim(c))
+        return false;               /* every completion must fit tx_done */
     if (!push(&c->shared->tx_hdr, c->shared->tx, &c->tx_head, &d))
         return false;
     c->tx_inflight++;

@@ -58,7 +58,8 @@ static inline void *netc_buf(struct net_client *c, uint64_t offset)
 unsigned netc_post_rx(struct net_client *c, unsigned n);
 
 /* Queues the frame in buffer `offset` (len bytes, NET_DESC_* flags);
- * false if the tx ring is full. The buffer comes back to the pool when the
+ * false if NET_RING_SIZE frames are already out (the driver must be able
+ * to put every one back on tx_done): kick, wait, reclaim, retry. The buffer comes back to the pool when the
  * driver is done with it (netc_reclaim). netc_queue_buf leaves the
  * doorbell to netc_kick (a batch: one doorbell), netc_send_buf rings it. */
 bool netc_queue_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags);

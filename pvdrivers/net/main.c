@@ -57,6 +57,10 @@ struct net {
     uint32_t tx_tail[DRV_MAX_CLIENTS], tx_done_head[DRV_MAX_CLIENTS];
     uint32_t rx_free_tail[DRV_MAX_CLIENTS], rx_head[DRV_MAX_CLIENTS];
     bool broken_ring[DRV_MAX_CLIENTS];
+    /* Chains in the device per client: a descriptor is taken only while the
+     * ring it comes back on has room for it and all of these, so nothing
+     * is ever lost to a full ring (a client that lends too much waits). */
+    uint32_t rx_out[DRV_MAX_CLIENTS], tx_out[DRV_MAX_CLIENTS];
     unsigned next_client;   /* round robin for rx buffers */
 };
 static struct net N;
@@ -193,6 +197,7 @@ static bool post_rx(unsigned ci, uint64_t offset, uint32_t len, uint64_t phys)
     sl->client = (uint8_t)ci;
     sl->offset = offset;
     sl->len = len;
+    N.rx_out[ci]++;
     return true;
 }
 
@@ -210,7 +215,8 @@ static bool take_rx_free(struct drv *d, unsigned ci, bool *signal)
         return false;
     }
     bool added = false;
-    for (; n > 0 && N.rx.nfree && virtq_num_free(&N.rx.vq); n--) {
+    for (; n > 0 && N.rx.nfree && virtq_num_free(&N.rx.vq) &&
+           pvk_ring_space(&s->rx_hdr, NET_RING_SIZE, N.rx_head[ci]) > (int64_t)N.rx_out[ci]; n--) {
         struct net_desc nd = s->rx_free[N.rx_free_tail[ci] % NET_RING_SIZE];   /* one copy */
         if (!desc_ok(c, nd.offset, nd.len) || nd.len < 64) {
             bad_desc(d, ci, "rx_free", &nd);
@@ -263,7 +269,8 @@ static bool take_tx(struct drv *d, unsigned ci, bool *signal)
         return false;
     }
     bool added = false;
-    for (; n > 0 && N.tx.nfree && virtq_num_free(&N.tx.vq); n--) {
+    for (; n > 0 && N.tx.nfree && virtq_num_free(&N.tx.vq) &&
+           pvk_ring_space(&s->tx_done_hdr, NET_RING_SIZE, N.tx_done_head[ci]) > (int64_t)N.tx_out[ci]; n--) {
         struct net_desc nd = s->tx[N.tx_tail[ci] % NET_RING_SIZE];
         bool ok = desc_ok(c, nd.offset, nd.len) && nd.len >= 14;
         struct virtio_net_hdr h = { 0 };
@@ -292,6 +299,7 @@ static bool take_tx(struct drv *d, unsigned ci, bool *signal)
             sl->client = (uint8_t)ci;
             sl->offset = nd.offset;
             sl->len = nd.len;
+            N.tx_out[ci]++;
             added = true;
         }
         pvk_store_release(&s->tx_hdr.tail, ++N.tx_tail[ci]);
@@ -347,6 +355,7 @@ static void rx_done(struct drv *d, struct slot *sl, uint32_t len, bool signal[DR
     uint32_t posted = sl->len;
     struct virtio_net_hdr_mrg_rxbuf h = *sl->hdr;    /* one copy: the device may write it again */
     slot_put(&N.rx, sl);
+    N.rx_out[ci]--;
     bool drop = false;
     if (N.skip) {                   /* the rest of a frame spread over several buffers */
         N.skip--;
@@ -411,6 +420,7 @@ static void net_interrupt(struct drv *d)
             if (d->clients[sl->client].open && give_back(d, sl->client, false, sl->offset, sl->len, 0))
                 signal[sl->client] = true;
             N.tx_frames++;
+            N.tx_out[sl->client]--;
             slot_put(&N.tx, sl);
         }
         if (virtq_error(&N.rx.vq) || virtq_error(&N.tx.vq)) {
@@ -445,6 +455,8 @@ static void net_reset(struct drv *d)
         if (t->busy)
             give_back(d, t->client, false, t->offset, 0, NET_DESC_F_ERROR);
     }
+    memset(N.rx_out, 0, sizeof N.rx_out);      /* counted again as they are posted */
+    memset(N.tx_out, 0, sizeof N.tx_out);
     virtio_reset(&d->vdev);
     if (virtio_dev_init(&d->vdev, &d->t, d->ops->features) != 0)
         rt_panic("%s: the device cannot be negotiated again after a reset", d->info->name);
