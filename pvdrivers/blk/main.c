@@ -343,17 +343,8 @@ static bool blk_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         if (!c)
             return true;
         unsigned ci = (unsigned)(c - d->clients);
-        if (!c->shared) {
-            void *virt;
-            if (drv_dma_alloc(d, BLK_REGION_PAGES * 4096ull, &virt, &c->shared_phys, &c->region) != 0) {
-                c->open = false;
-                m->tag = TAG(0, 1, 0);
-                m->mr[0] = (uint64_t)SYS_ENOMEM;
-                return true;
-            }
-            c->shared = virt;
-            c->size = BLK_REGION_PAGES * 4096ull;
-        }
+        if (!drv_client_region(d, c, BLK_REGION_PAGES * 4096ull, m))
+            return true;
         struct blk_shared *s = shared(c);
         uint32_t epoch = s->req_hdr.epoch + 1;
         memset(s, 0, sizeof *s);
@@ -368,19 +359,11 @@ static bool blk_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         drv_reply_cap(m, c->region, CAP_R_READ | CAP_R_WRITE);
         return false;
     }
-    case BLK_DOORBELL: {
+    case BLK_DOORBELL:
         if (got)
             sys_cap_delete(got);
-        uint64_t bell = c ? drv_doorbell(d, c) : 0;
-        m->tag = TAG(0, 1, 0);
-        m->mr[0] = bell ? 0 : (uint64_t)SYS_EINVAL;
-        if (!bell)
-            return true;
-        drv_reply_cap(m, bell, CAP_R_WRITE);
-        sys_cap_delete(bell);
-        rt_slot_free((int)bell);
+        drv_reply_doorbell(d, c, m);
         return false;
-    }
     case BLK_CLOSE:
         if (got)
             sys_cap_delete(got);

@@ -7,6 +7,87 @@
 #define LOOKUP_TRIES 500
 #define LOOKUP_SLEEP_NS 10000000ull
 
+static void drop_slot(uint64_t *slot)
+{
+    if (*slot) {
+        sys_cap_delete(*slot);
+        rt_slot_free((int)*slot);
+        *slot = 0;
+    }
+}
+
+void pvk_close_device(struct pvk_opened *o, uint64_t va)
+{
+    if (o->region)
+        sys_unmap(RT_SLOT_SELF_PROCESS, va);
+    drop_slot(&o->doorbell);
+    drop_slot(&o->region);
+    drop_slot(&o->ntfn);
+    drop_slot(&o->ep);
+}
+
+/* Calls ep with label (sending cap if not 0) and receives a capability of
+ * type want into a fresh slot; 0 and *slot_out, or an error. */
+static long call_for_cap(uint64_t ep, uint64_t label, uint64_t cap, unsigned want, struct msg *m,
+                         uint64_t *slot_out)
+{
+    int slot = rt_slot_alloc();
+    if (slot < 0)
+        return SYS_ENOMEM;
+    struct ipc_buffer *b = rt_ipc_buffer();
+    b->send_cap = cap;
+    b->recv_slot = (uint64_t)slot;
+    *m = (struct msg){ .tag = TAG(label, 0, cap ? 1 : 0) };
+    long rc = ipc_call(ep, m);
+    b->recv_slot = 0;
+    if (rc >= 0 && (long)m->mr[0] != 0)
+        rc = (long)m->mr[0];
+    else if (rc >= 0 && sys_cap_info((uint64_t)slot).ret != (long)want)
+        rc = SYS_EINVAL;
+    if (rc < 0) {
+        sys_cap_delete((uint64_t)slot);
+        rt_slot_free(slot);
+        return rc;
+    }
+    *slot_out = (uint64_t)slot;
+    return 0;
+}
+
+long pvk_open_device(uint64_t devmgr, uint32_t type, uint32_t instance, uint64_t open_label,
+                     uint64_t doorbell_label, uint64_t va, uint64_t min_bytes, struct pvk_opened *o)
+{
+    *o = (struct pvk_opened){ 0 };
+    long rc = pvk_lookup_device(devmgr, type, instance, &o->ep);
+    int n = rc < 0 ? -1 : rt_slot_alloc();
+    if (rc == 0 && (n < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0))
+        rc = SYS_ENOMEM;
+    if (n >= 0)
+        o->ntfn = (uint64_t)n;
+    if (rc == 0)
+        rc = call_for_cap(o->ep, open_label, o->ntfn, CAP_FRAME, &o->reply, &o->region);
+    uint64_t bytes = pvk_region_bytes(&o->reply);
+    if (rc == 0 && (bytes < min_bytes || bytes > (1ull << 30)))
+        rc = SYS_EINVAL;
+    bool mapped = false;
+    if (rc == 0) {
+        rc = sys_map(o->region, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
+        mapped = rc == 0;
+    }
+    struct msg m;
+    if (rc == 0)
+        rc = call_for_cap(o->ep, doorbell_label, 0, CAP_NOTIFICATION, &m, &o->doorbell);
+    if (rc < 0) {
+        if (mapped)
+            sys_unmap(RT_SLOT_SELF_PROCESS, va);
+        drop_slot(&o->doorbell);
+        drop_slot(&o->region);
+        drop_slot(&o->ntfn);
+        drop_slot(&o->ep);
+        return rc;
+    }
+    return 0;
+}
+
 long pvk_lookup_device(uint64_t devmgr, uint32_t type, uint32_t instance, uint64_t *ep_out)
 {
     int slot = rt_slot_alloc();
@@ -38,56 +119,21 @@ long pvk_lookup_device(uint64_t devmgr, uint32_t type, uint32_t instance, uint64
 long blkc_open(struct blk_client *c, uint64_t devmgr, uint32_t instance, uint64_t va)
 {
     *c = (struct blk_client){ .va = va };
-    long rc = pvk_lookup_device(devmgr, 2, instance, &c->ep);
+    struct pvk_opened o;
+    long rc = pvk_open_device(devmgr, 2, instance, BLK_OPEN, BLK_DOORBELL, va, BLK_DATA_OFFSET + 4096, &o);
     if (rc < 0)
         return rc;
-    int n = rt_slot_alloc(), region = rt_slot_alloc(), bell = rt_slot_alloc();
-    if (n < 0 || region < 0 || bell < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0)
-        return SYS_ENOMEM;
-    c->ntfn = (uint64_t)n;
-    struct ipc_buffer *b = rt_ipc_buffer();
-    b->send_cap = c->ntfn;
-    b->recv_slot = (uint64_t)region;
-    struct msg m = { .tag = TAG(BLK_OPEN, 0, 1) };
-    rc = ipc_call(c->ep, &m);
-    b->recv_slot = 0;
-    if (rc < 0)
-        return rc;
-    if ((long)m.mr[0] != 0)
-        return (long)m.mr[0];
-    if (sys_cap_info((uint64_t)region).ret != CAP_FRAME)
-        return SYS_EINVAL;
-    c->region_slot = (uint64_t)region;
-    c->capacity = m.mr[1];
-    c->block = (uint32_t)m.mr[2];
-    c->info = (uint32_t)m.mr[3];
-    c->region_size = (m.mr[3] >> 32) * 4096ull;
-    if (c->region_size < BLK_DATA_OFFSET + 4096 || c->region_size > (1ull << 30))
-        return SYS_EINVAL;
-    rc = sys_map(c->region_slot, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
-    if (rc < 0)
-        return rc;
+    c->ep = o.ep;
+    c->ntfn = o.ntfn;
+    c->region_slot = o.region;
+    c->doorbell = o.doorbell;
+    c->capacity = o.reply.mr[1];
+    c->block = (uint32_t)o.reply.mr[2];
+    c->info = (uint32_t)o.reply.mr[3];
+    c->region_size = pvk_region_bytes(&o.reply);
     c->base = (uint8_t *)va;
     c->shared = (struct blk_shared *)va;
-    b->recv_slot = (uint64_t)bell;
-    m = (struct msg){ .tag = TAG(BLK_DOORBELL, 0, 0) };
-    rc = ipc_call(c->ep, &m);
-    b->recv_slot = 0;
-    if (rc < 0)
-        return rc;
-    if ((long)m.mr[0] != 0 || sys_cap_info((uint64_t)bell).ret != CAP_NOTIFICATION)
-        return SYS_EINVAL;
-    c->doorbell = (uint64_t)bell;
     return 0;
-}
-
-static void drop(uint64_t *slot)
-{
-    if (*slot) {
-        sys_cap_delete(*slot);
-        rt_slot_free((int)*slot);
-        *slot = 0;
-    }
 }
 
 void blkc_close(struct blk_client *c)
@@ -99,10 +145,10 @@ void blkc_close(struct blk_client *c)
         }
         sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
     }
-    drop(&c->region_slot);
-    drop(&c->doorbell);
-    drop(&c->ntfn);
-    drop(&c->ep);
+    drop_slot(&c->region_slot);
+    drop_slot(&c->doorbell);
+    drop_slot(&c->ntfn);
+    drop_slot(&c->ep);
     c->base = NULL;
     c->shared = NULL;
 }

@@ -7,47 +7,21 @@
 long netc_open(struct net_client *c, uint64_t devmgr, uint32_t instance, uint64_t va)
 {
     memset(c, 0, sizeof *c);
-    long rc = pvk_lookup_device(devmgr, 1, instance, &c->ep);
+    struct pvk_opened o;
+    long rc = pvk_open_device(devmgr, 1, instance, NET_OPEN, NET_DOORBELL, va, NET_DATA_OFFSET + NET_BUF_SIZE, &o);
     if (rc < 0)
         return rc;
-    int n = rt_slot_alloc(), region = rt_slot_alloc(), bell = rt_slot_alloc();
-    if (n < 0 || region < 0 || bell < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0)
-        return SYS_ENOMEM;
-    c->ntfn = (uint64_t)n;
-    struct ipc_buffer *b = rt_ipc_buffer();
-    b->send_cap = c->ntfn;
-    b->recv_slot = (uint64_t)region;
-    struct msg m = { .tag = TAG(NET_OPEN, 0, 1) };
-    rc = ipc_call(c->ep, &m);
-    b->recv_slot = 0;
-    if (rc < 0)
-        return rc;
-    if ((long)m.mr[0] != 0)
-        return (long)m.mr[0];
-    if (sys_cap_info((uint64_t)region).ret != CAP_FRAME)
-        return SYS_EINVAL;
-    c->region_slot = (uint64_t)region;
+    c->ep = o.ep;
+    c->ntfn = o.ntfn;
+    c->region_slot = o.region;
+    c->doorbell = o.doorbell;
     for (unsigned i = 0; i < 6; i++)
-        c->mac[i] = (uint8_t)(m.mr[1] >> (8 * i));
-    c->info = (uint32_t)m.mr[2];
-    c->mtu = (uint32_t)m.mr[3];
-    c->region_size = (m.mr[3] >> 32) * 4096ull;
-    if (c->region_size < NET_DATA_OFFSET + NET_BUF_SIZE || c->region_size > (1ull << 30))
-        return SYS_EINVAL;
-    rc = sys_map(c->region_slot, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
-    if (rc < 0)
-        return rc;
+        c->mac[i] = (uint8_t)(o.reply.mr[1] >> (8 * i));
+    c->info = (uint32_t)o.reply.mr[2];
+    c->mtu = (uint32_t)o.reply.mr[3];
+    c->region_size = pvk_region_bytes(&o.reply);
     c->base = (uint8_t *)va;
     c->shared = (struct net_shared *)va;
-    b->recv_slot = (uint64_t)bell;
-    m = (struct msg){ .tag = TAG(NET_DOORBELL, 0, 0) };
-    rc = ipc_call(c->ep, &m);
-    b->recv_slot = 0;
-    if (rc < 0)
-        return rc;
-    if ((long)m.mr[0] != 0 || sys_cap_info((uint64_t)bell).ret != CAP_NOTIFICATION)
-        return SYS_EINVAL;
-    c->doorbell = (uint64_t)bell;
     uint64_t nbufs = (c->region_size - NET_DATA_OFFSET) / NET_BUF_SIZE;
     if (nbufs > NET_NBUFS)
         nbufs = NET_NBUFS;

@@ -266,6 +266,36 @@ uint64_t drv_doorbell(struct drv *d, struct drv_client *c)
     return (uint64_t)slot;
 }
 
+bool drv_client_region(struct drv *d, struct drv_client *c, uint64_t bytes, struct msg *m)
+{
+    if (c->shared)
+        return true;
+    void *virt;
+    if (drv_dma_alloc(d, bytes, &virt, &c->shared_phys, &c->region) != 0) {
+        c->open = false;
+        m->tag = TAG(0, 1, 0);
+        m->mr[0] = (uint64_t)SYS_ENOMEM;
+        return false;
+    }
+    c->shared = virt;
+    c->size = bytes;
+    return true;
+}
+
+void drv_reply_doorbell(struct drv *d, struct drv_client *c, struct msg *m)
+{
+    uint64_t bell = c ? drv_doorbell(d, c) : 0;
+    m->tag = TAG(0, 1, 0);
+    m->mr[0] = bell ? 0 : (uint64_t)SYS_EINVAL;
+    if (!bell) {
+        ipc_reply(m);
+        return;
+    }
+    drv_reply_cap(m, bell, CAP_R_WRITE);
+    sys_cap_delete(bell);
+    rt_slot_free((int)bell);
+}
+
 /* --- the loop ------------------------------------------------------------------ */
 
 static _Noreturn void run(struct drv *d)

@@ -90,6 +90,14 @@ struct drv_client *drv_client_open(struct drv *d, struct msg *m, uint64_t receiv
 void drv_reply_cap(struct msg *m, uint64_t slot, unsigned rights);
 /* A doorbell capability for client c (the driver's notification, badged). */
 uint64_t drv_doorbell(struct drv *d, struct drv_client *c);
+/* Gives client c its shared region of bytes of DMA memory (allocated on
+ * its first opening, kept for the next: DMA memory only goes back when the
+ * device is reset). False, with the client closed and an error reply in m,
+ * if the pool is spent. */
+bool drv_client_region(struct drv *d, struct drv_client *c, uint64_t bytes, struct msg *m);
+/* Replies to a doorbell request from client c (NULL: not open) with its
+ * badged doorbell, or an error. */
+void drv_reply_doorbell(struct drv *d, struct drv_client *c, struct msg *m);
 /* Signals client c's notification. */
 static inline void drv_signal_client(struct drv_client *c)
 {

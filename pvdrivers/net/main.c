@@ -483,17 +483,8 @@ static bool net_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         if (!c)
             return true;
         unsigned ci = (unsigned)(c - d->clients);
-        if (!c->shared) {
-            void *virt;
-            if (drv_dma_alloc(d, NET_REGION_PAGES * 4096ull, &virt, &c->shared_phys, &c->region) != 0) {
-                c->open = false;
-                m->tag = TAG(0, 1, 0);
-                m->mr[0] = (uint64_t)SYS_ENOMEM;
-                return true;
-            }
-            c->shared = virt;
-            c->size = NET_REGION_PAGES * 4096ull;
-        }
+        if (!drv_client_region(d, c, NET_REGION_PAGES * 4096ull, m))
+            return true;
         /* Buffers a previous opening lent stay with the device until it
          * fills them; they then arrive on the new rings. */
         struct net_shared *s = shared(c);
@@ -515,19 +506,11 @@ static bool net_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         drv_reply_cap(m, c->region, CAP_R_READ | CAP_R_WRITE);
         return false;
     }
-    case NET_DOORBELL: {
+    case NET_DOORBELL:
         if (got)
             sys_cap_delete(got);
-        uint64_t bell = c ? drv_doorbell(d, c) : 0;
-        m->tag = TAG(0, 1, 0);
-        m->mr[0] = bell ? 0 : (uint64_t)SYS_EINVAL;
-        if (!bell)
-            return true;
-        drv_reply_cap(m, bell, CAP_R_WRITE);
-        sys_cap_delete(bell);
-        rt_slot_free((int)bell);
+        drv_reply_doorbell(d, c, m);
         return false;
-    }
     case NET_STATUS:
         if (got)
             sys_cap_delete(got);
