@@ -133,8 +133,13 @@ static bool delete_step(struct cap *c, unsigned *work)
     BUG_ON(c->flags & CAPF_BINDING, "bindings are removed by their owner");
     /* Bindings are never added to a capability being deleted, so the
      * bounded loop below ends. */
-    if (c->flags & CAPF_COPY) {
-        /* A copy takes its bindings along, REAP_BUDGET units per step. */
+    if ((c->flags & CAPF_COPY) || c->type == CAP_IRQ) {
+        /* A copy takes its bindings along, REAP_BUDGET units per step. So
+         * does an original interrupt capability: its binding (to a
+         * notification) has no other owner, unlike a mapping, which its
+         * address space owns. Left behind, it would keep the interrupt
+         * object (and an MSI vector), the notification and its quota
+         * alive for ever. */
         struct cap *b;
         while (*work < REAP_BUDGET && (b = first_binding(c)))
             *work += binding_remove(b);

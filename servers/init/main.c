@@ -112,7 +112,14 @@ static void start_devmgr(bool test_run)
 
 /* A program that gets the platform (power-off), the bundle and the device
  * manager's endpoint: the test suite and benchmarks. Its fault ends the
- * run with a failure status. */
+ * run with a failure status. Slots: 3 platform, 4 bundle, 5 the device
+ * manager (PVK_SLOT_DEVMGR_CLIENT), 6 MSI control, 7 device-memory window
+ * 0 (read, write), 8 all I/O ports, 9 a spare ISA interrupt line (absent
+ * where none is spare). */
+#define PRIV_SLOT_MSI    6
+#define PRIV_SLOT_DEVMEM 7
+#define PRIV_SLOT_IOPORT 8
+#define PRIV_SLOT_IRQ    9
 static void start_privileged(const char *name)
 {
     static unsigned count;
@@ -120,14 +127,32 @@ static void start_privileged(const char *name)
     if (dm < 0 || !devmgr_ep || sys_cap_copy(devmgr_ep, (uint64_t)dm, CAP_R_WRITE | CAP_R_GRANT,
                                               0xc10000ull | ++count).ret != 0)
         dm = 0;
-    struct spawn_caps caps[] = {
+    struct spawn_caps caps[8] = {
         { INIT_CAP_PLATFORM, 3, CAP_R_ALL },
         { INIT_CAP_BUNDLE, 4, CAP_R_READ },
-        { (uint64_t)dm, PVK_SLOT_DEVMGR_CLIENT, CAP_R_WRITE | CAP_R_GRANT },
     };
+    unsigned n = 2;
+    if (dm)
+        caps[n++] = (struct spawn_caps){ (uint64_t)dm, PVK_SLOT_DEVMGR_CLIENT, CAP_R_WRITE | CAP_R_GRANT };
+    /* For the kernel's device tests: MSI control, the first device-memory
+     * window, the I/O ports, and one ISA line no virtio-mmio slot uses. */
+    caps[n++] = (struct spawn_caps){ INIT_CAP_MSI, PRIV_SLOT_MSI, CAP_R_ALL };
+    if (boot->ndevmem > 0)
+        caps[n++] = (struct spawn_caps){ INIT_CAP_DEVMEM_BASE, PRIV_SLOT_DEVMEM, CAP_R_READ | CAP_R_WRITE };
+    caps[n++] = (struct spawn_caps){ INIT_CAP_IOPORT_ALL, PRIV_SLOT_IOPORT, CAP_R_ALL };
+    static const uint8_t spare[] = { 7, 6, 5, 3 };
+    for (unsigned i = 0; i < sizeof spare; i++) {
+        bool used = false;
+        for (unsigned j = 0; j < boot->nmmio && j < INIT_MMIO_MAX; j++)
+            used |= boot->mmio[j].gsi == spare[i];
+        if (!used && sys_cap_info(INIT_CAP_IRQ_BASE + spare[i]).ret == CAP_IRQ) {
+            caps[n++] = (struct spawn_caps){ INIT_CAP_IRQ_BASE + spare[i], PRIV_SLOT_IRQ, CAP_R_ALL };
+            break;
+        }
+    }
     uint64_t quota = boot->quota_bytes / 2;
     uint64_t arg = ((boot->bundle_vaddr & 0xfff) << 48) | boot->bundle_size;
-    struct child *c = start(name, arg, quota, caps, dm ? 3 : 2);
+    struct child *c = start(name, arg, quota, caps, n);
     if (c)
         c->critical = true;
     else

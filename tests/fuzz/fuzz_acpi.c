@@ -14,8 +14,9 @@
  * finds FACP, DSDT and APIC through the RSDP, parses the FADT and MADT and
  * searches the DSDT body for \_S5; every table found must lie in memory,
  * carry the signature asked for, its own length and a zero checksum. Then
- * feeds the whole memory to acpi_parse_fadt, acpi_parse_madt and
- * acpi_find_s5 directly. Every buffer handed to a parser is a heap copy of
+ * feeds the whole memory to acpi_parse_fadt, acpi_parse_madt,
+ * acpi_find_s5, acpi_parse_mcfg (as an MCFG) and acpi_find_mmio_devices
+ * (microvm's virtio-mmio _HID) directly. Every buffer handed to a parser is a heap copy of
  * exactly its length. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c = copy_as(m, len, NULL);
     uint8_t a, b;
     check_s5(acpi_find_s5(c, (uint32_t)len, &a, &b));
+    free(c);
+
+    c = copy_as(m, len, "MCFG");
+    struct acpi_mcfg_info ci;
+    rc = acpi_parse_mcfg(c, (uint32_t)len, &ci);
+    FUZZ_ASSERT(rc == ACPI_OK || rc == ACPI_EINVAL);
+    FUZZ_ASSERT(ci.count <= ACPI_MAX_ECAM);
+    FUZZ_ASSERT(len >= 44 || (rc == ACPI_EINVAL && ci.count == 0));
+    for (unsigned i = 0; i < ci.count; i++) {
+        FUZZ_ASSERT(ci.ecam[i].bus_start <= ci.ecam[i].bus_end);
+        FUZZ_ASSERT(ci.ecam[i].paddr != 0 && (ci.ecam[i].paddr & 0xfffffull) == 0);
+    }
+    free(c);
+
+    c = copy_as(m, len, NULL);
+    struct acpi_mmio_device dev[9];
+    memset(dev, 0x5a, sizeof dev);
+    unsigned cap = mode >> 4 & 7;       /* 0..7 of the 9 */
+    unsigned nd = acpi_find_mmio_devices(c, (uint32_t)len, "LNRO0005", dev, cap);
+    FUZZ_ASSERT(nd <= cap);
+    /* Each device needs its _HID (10 bytes) and a 21-byte _CRS. */
+    FUZZ_ASSERT(nd * 31 <= len);
+    for (unsigned i = 0; i < nd; i++)
+        FUZZ_ASSERT(dev[i].size != 0);
+    for (unsigned i = cap; i < 9; i++)
+        FUZZ_ASSERT(dev[i].gsi == 0x5a5a5a5au && dev[i].size == 0x5a5a5a5au);
     free(c);
 
     free(m);

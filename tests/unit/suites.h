@@ -39,5 +39,7 @@ Suite *idalloc_suite(void);
 Suite *ioport_suite(void);
 Suite *virtio_transport_suite(void);
 Suite *virtq_suite(void);
+Suite *devwin_suite(void);
+Suite *acpi_dev_suite(void);
 
 #endif

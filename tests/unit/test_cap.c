@@ -475,7 +475,7 @@ START_TEST(test_install_takes_over_reference)
     struct cap *c = &p->caps[3];
     cap_install(c, &o->obj, 0xff, 0xbadull);
     ck_assert_uint_eq(c->type, CAP_NOTIFICATION);   /* from the object */
-    ck_assert_uint_eq(c->rights, CAP_R_MASK);        /* masked to the defined rights */
+    ck_assert_uint_eq(c->rights, CAP_R_MASK);       /* masked to the defined rights */
     ck_assert_uint_eq(c->badge, 0xbadull);
     ck_assert_uint_eq(c->flags, 0);                 /* an original */
     ck_assert_ptr_eq(c->obj, &o->obj);
@@ -490,7 +490,7 @@ START_TEST(test_install_takes_over_reference)
     d->children.next = d->children.prev = &c->sibling;
     obj_get(&o->obj);                               /* a second creator reference */
     cap_install(d, &o->obj, CAP_R_READ | 0x60, 0);
-    ck_assert_uint_eq(d->rights, CAP_R_READ);
+    ck_assert_uint_eq(d->rights, CAP_R_READ);           /* 0x20, 0x40: no such rights */
     ck_assert(alone(&d->sibling));
     ck_assert(dlist_empty(&d->children));
     ck_assert(alone(&c->sibling));                  /* originals are independent */
@@ -848,6 +848,35 @@ START_TEST(test_delete_copy_moves_copies_up)
     CHECK_OBJ(o, 0, 0);
     proc_free(p);
     free(bs);
+    free(o);
+}
+END_TEST
+
+START_TEST(test_delete_original_irq_takes_its_binding)
+{
+    /* An interrupt object's binding (to a notification) has no owner but
+     * the capability it was made through: deleting the original takes it
+     * along (else the object, its vector and the notification leak). Its
+     * copies stay, with their own bindings. */
+    struct process *p = proc_new();
+    struct fake_obj *o = obj_new(CAP_IRQ);
+    struct binding *bs = binds_new(2);
+    struct cap *orig = &p->caps[1], *c = &p->caps[2];
+    cap_install(orig, &o->obj, CAP_R_ALL, 0);
+    bind(&bs[0], orig, 1);
+    cap_derive(c, orig, CAP_R_ALL, 0);
+    bind(&bs[1], c, 1);
+    CHECK_OBJ(o, 2, 2);
+    del(orig);
+    ck_assert(!bs[0].bound);
+    ck_assert(bs[1].bound);
+    ck_assert_uint_eq(removals, 1);
+    CHECK_OBJ(o, 1, 1);
+    del(c);
+    ck_assert(!bs[1].bound);
+    CHECK_OBJ(o, 0, 0);
+    free(bs);
+    proc_free(p);
     free(o);
 }
 END_TEST
@@ -1883,6 +1912,7 @@ Suite *cap_suite(void)
     tcase_add_test(tc, test_move_in_headless_ring);
     tcase_add_test(tc, test_delete_copy_moves_copies_up);
     tcase_add_test(tc, test_delete_original_keeps_bindings_and_copies);
+    tcase_add_test(tc, test_delete_original_irq_takes_its_binding);
     tcase_add_test(tc, test_delete_step_bounded);
     tcase_add_test(tc, test_revoke_subtree_only);
     tcase_add_test(tc, test_revoke_after_middle_delete);

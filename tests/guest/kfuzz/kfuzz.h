@@ -6,6 +6,8 @@
  *                     mapped by kfuzz at KF_PROGRESS_VA and by ktest
  *   KF_SLOT_DONE      an endpoint (WRITE, badged): kfuzz sends one message
  *                     (MR0 = calls made) when it has made its calls
+ * optionally KF_SLOT_DEVMEM and KF_SLOT_MSI (copied to low slots at the
+ * start, so the device calls reach past the type checks),
  * and a fault endpoint of ktest's. kfuzz makes that many random system
  * calls from an xorshift generator seeded with seed, cleans up, reports,
  * and exits. If it dies of a fault, ktest reads the progress page. */
@@ -25,6 +27,8 @@
 #define KF_RESERVED_HI   245
 #define KF_SLOT_PROGRESS 240
 #define KF_SLOT_DONE     241
+#define KF_SLOT_DEVMEM   242    /* optional: a few pages of device memory (READ|WRITE), a hole */
+#define KF_SLOT_MSI      243    /* optional: MSI control */
 
 #define KF_PROGRESS_VA 0x0000600000000000ull
 #define KF_MAGIC 0x6b66757a7a000001ull

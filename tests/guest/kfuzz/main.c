@@ -427,6 +427,7 @@ static void one_call(void)
         SYS_set_ipc_buffer, SYS_yield, SYS_time, SYS_timer_set, SYS_timer_set, SYS_cap_give, SYS_cap_give,
         SYS_irq_ctl, SYS_ioport, SYS_poweroff, SYS_quota, SYS_sleep, SYS_signal_wait, SYS_signal_wait,
         34, 35, 40, 255,
+        SYS_device, SYS_device, SYS_device, SYS_create_for, SYS_create_for, SYS_irq_ctl,
     };
     uint64_t nr = pool[rn(sizeof pool)];
     if (nr == 255)
@@ -681,7 +682,46 @@ static void one_call(void)
         fuzz_call(nr, chance(20) ? 0 : pick_deadline(), 0, 0, 0, 0, 0);
         return;
 
-    case SYS_irq_ctl:
+    case SYS_device: {
+        /* op, then a destination slot, a page index / size / count, a count. */
+        static const uint8_t types[] = { CAP_DEVMEM, CAP_DMAPOOL, CAP_FRAME, CAP_IOPORT };
+        uint64_t op = chance(90) ? 1 + rn(7) : rnd() % 16;
+        uint64_t cap = maybe_typed(types[rn(sizeof types)]), dst = pick_mut_slot();
+        uint64_t b = chance(40) ? rn(8) : chance(50) ? (1 + rn(64)) * 4096 : rnd();
+        if (op == SYS_DEV_DMA_ALLOC && chance(30))
+            b = (1 + rn(16)) | SYS_DMA_BELOW_4G;
+        uint64_t c = chance(70) ? rn(8) : rnd();
+        r = fuzz_call(nr, cap, op, dst, b, c, 0);
+        if (r.ret == 0 && (op == SYS_DEV_DEVMEM_DERIVE || op == SYS_DEV_DMA_POOL || op == SYS_DEV_DMA_ALLOC ||
+                           op == SYS_DEV_IOPORT_DERIVE))
+            set_shadow(dst, SH_OTHER);
+        return;
+    }
+
+    case SYS_create_for: {
+        uint64_t p = chance(50) ? RT_SLOT_SELF_PROCESS : maybe_typed(CAP_PROCESS);
+        uint64_t type = chance(85) ? 1 + rn(5) : rnd() % 16, dst = pick_mut_slot();
+        uint64_t arg = type == CAP_FRAME ? (chance(85) ? 1 + rn(8) : rnd())
+                     : type == CAP_PROCESS ? 32768 + rn(256 * 1024) : rnd();
+        r = fuzz_call(nr, p, type, dst, arg, 0, 0);
+        if (r.ret == 0)
+            set_shadow(dst, type == CAP_PROCESS ? SH_OTHER_PROC : SH_OTHER);
+        return;
+    }
+
+    case SYS_irq_ctl: {
+        /* The device ops (mode, MSI allocation and info, kind) with
+         * arguments that reach them; bind/ack as before. */
+        uint64_t irq = maybe_typed(CAP_IRQ), op = chance(90) ? 1 + rn(6) : rnd();
+        uint64_t arg = op == SYS_IRQ_MSI_ALLOC ? pick_mut_slot()
+                     : op == SYS_IRQ_MODE ? (chance(70) ? rn(16) : rnd())
+                     : op == SYS_IRQ_BIND ? maybe_typed(CAP_NOTIFICATION) : a[2];
+        r = fuzz_call(nr, irq, op, arg, a[3], 0, 0);
+        if (r.ret == 0 && op == SYS_IRQ_MSI_ALLOC)
+            set_shadow(arg, SH_OTHER);
+        return;
+    }
+
     case SYS_ioport:
     case SYS_poweroff:
     case SYS_quota:
@@ -736,6 +776,11 @@ static void setup(void)
                           (uint64_t)(uintptr_t)srv_stack + sizeof srv_stack - 8, rng, my_prio).ret == 0)
         sys_thread_ctl(SLOT_SRV_T, SYS_THREAD_START, 0);
     sys_ntfn_bind(SLOT_NTFN);
+    /* Device capabilities ktest may have given: copies in low slots. */
+    if (sys_cap_info(KF_SLOT_DEVMEM).ret == CAP_DEVMEM && sys_cap_copy(KF_SLOT_DEVMEM, 17, CAP_R_ALL, 0).ret == 0)
+        set_shadow(17, SH_OTHER);
+    if (sys_cap_info(KF_SLOT_MSI).ret == CAP_IRQ && sys_cap_copy(KF_SLOT_MSI, 18, CAP_R_ALL, 0).ret == 0)
+        set_shadow(18, SH_OTHER);
 }
 
 /* Deletes everything we made (killing our other threads) but the caps
@@ -745,7 +790,8 @@ static void cleanup(void)
     srv_stop = true;
     sys_ntfn_bind(0);
     for (uint64_t s = 3; s < SYS_CAP_SLOTS; s++)
-        if (s != KF_SLOT_PROGRESS && s != KF_SLOT_DONE && s != SLOT_SRV_T)
+        if (s != KF_SLOT_PROGRESS && s != KF_SLOT_DONE && s != SLOT_SRV_T && s != KF_SLOT_DEVMEM &&
+            s != KF_SLOT_MSI)
             sys_cap_delete(s);
     sys_cap_delete(SLOT_SRV_T);
     sys_set_ipc_buffer((uint64_t)(uintptr_t)rt_ipc_buffer());

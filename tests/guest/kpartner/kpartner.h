@@ -112,6 +112,8 @@ enum kp_op {
                                MR3): MR0 = copies made, MR1 = the last slot filled */
     KP_OP_A_DELRANGE = 26,  /* deletes slots MR0 .. MR1 - 1 in that order: MR0 = deleted */
     KP_OP_A_INFO = 27,      /* cap_info(MR0): MR0 = type or error, MR1 rights, MR2 badge */
+    KP_OP_A_IRQ = 28,       /* irq_ctl(MR0, MR1, MR2): MR0 = result, MR1 = rdi, MR2 = rsi */
+    KP_OP_A_DEVICE = 29,    /* device(MR0, MR1, MR2, MR3, 0): MR0 = result, MR1 = rdi */
 };
 
 enum kp_fault {

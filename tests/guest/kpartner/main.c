@@ -283,6 +283,15 @@ static _Noreturn void agent(void)
             sr.ret = n;
             break;
         }
+        case KP_OP_A_IRQ:
+            sr = sys_irq_ctl(a0, a1, a2);
+            m.mr[1] = sr.r[0];
+            m.mr[2] = sr.r[1];
+            break;
+        case KP_OP_A_DEVICE:
+            sr = sys_device(a0, a1, a2, a3, 0);
+            m.mr[1] = sr.r[0];
+            break;
         case KP_OP_A_INFO:
             sr = sys_cap_info(a0);
             m.mr[1] = sr.r[0];

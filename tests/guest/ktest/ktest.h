@@ -159,11 +159,11 @@ struct kt_test {
 /* Every t_*.c file exports its table; main.c runs them in order. */
 extern const struct kt_test kt_basic_tests[], kt_cap_tests[], kt_ipc_tests[], kt_ntfn_tests[],
     kt_sched_tests[], kt_fault_tests[], kt_vm_tests[], kt_proc_tests[], kt_regs_tests[], kt_fuzz_tests[],
-    kt_bug_tests[], kt_deep_tests[], kt_revoke_tests[], kt_objfuzz_tests[], kt_deep_crash_tests[];
+    kt_bug_tests[], kt_deep_tests[], kt_revoke_tests[], kt_objfuzz_tests[], kt_deep_crash_tests[], kt_dev_tests[];
 extern const unsigned kt_basic_tests_count, kt_cap_tests_count, kt_ipc_tests_count, kt_ntfn_tests_count,
     kt_sched_tests_count, kt_fault_tests_count, kt_vm_tests_count, kt_proc_tests_count, kt_regs_tests_count,
     kt_fuzz_tests_count, kt_bug_tests_count, kt_deep_tests_count, kt_revoke_tests_count,
-    kt_objfuzz_tests_count, kt_deep_crash_tests_count;
+    kt_objfuzz_tests_count, kt_deep_crash_tests_count, kt_dev_tests_count;
 
 #define KT_COUNT(table) const unsigned table##_count = sizeof table / sizeof table[0]
 

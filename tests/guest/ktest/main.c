@@ -1,5 +1,6 @@
 /* ktest: the in-guest test suite of the kernel's system calls (run by init
- * with run=ktest: slot 3 = platform, slot 4 = the bundle, read-only).
+ * with run=ktest: slot 3 = platform, slot 4 = the bundle, read-only; 6-9
+ * device capabilities for t_dev.c).
  *
  * Runs every registered test in order, prints
  *   ktest: PASS name - description
@@ -316,6 +317,7 @@ int main(uint64_t arg)
         { kt_ipc_tests, &kt_ipc_tests_count },     { kt_ntfn_tests, &kt_ntfn_tests_count },
         { kt_sched_tests, &kt_sched_tests_count }, { kt_fault_tests, &kt_fault_tests_count },
         { kt_vm_tests, &kt_vm_tests_count },       { kt_proc_tests, &kt_proc_tests_count },
+        { kt_dev_tests, &kt_dev_tests_count },
         { kt_regs_tests, &kt_regs_tests_count },   { kt_fuzz_tests, &kt_fuzz_tests_count },
         { kt_deep_tests, &kt_deep_tests_count },   { kt_revoke_tests, &kt_revoke_tests_count },
         { kt_objfuzz_tests, &kt_objfuzz_tests_count },

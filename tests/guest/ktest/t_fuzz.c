@@ -27,6 +27,12 @@ static bool t_fuzz(void)
     CHECK_RC(sys_cap_copy(ep, done, CAP_R_WRITE, BADGE_DONE), SYS_OK);
     uint64_t va = kt_map_new(1, &frame);
     CHECK(va != 0);
+    /* The device calls get the first 4 pages of device-memory window 0 (a
+     * hole above RAM: nothing answers there) and MSI control. */
+    uint64_t devmem = kt_slot();
+    if (sys_cap_info(7).ret != CAP_DEVMEM || sys_device(7, SYS_DEV_DEVMEM_DERIVE, devmem, 0, 4).ret != 0 ||
+        sys_cap_info(6).ret != CAP_IRQ)
+        devmem = 0;
     volatile struct kf_progress *prog = (volatile struct kf_progress *)(uintptr_t)va;
     uint64_t t0 = kt_now();
     fuzz_calls = fuzz_runs = fuzz_died = fuzz_stalled = 0;
@@ -37,9 +43,12 @@ static bool t_fuzz(void)
         struct spawn_caps caps[] = {
             { frame, KF_SLOT_PROGRESS, CAP_R_READ | CAP_R_WRITE },
             { done, KF_SLOT_DONE, CAP_R_WRITE },
+            { devmem, KF_SLOT_DEVMEM, CAP_R_READ | CAP_R_WRITE },
+            { 6, KF_SLOT_MSI, CAP_R_ALL },        /* init's MSI control (t_dev.c) */
         };
+        unsigned ncaps = devmem ? 4 : 2;
         struct kt_partner p;
-        long rc = kt_spawn_untracked("kfuzz", KF_ARG(seed, FUZZ_PER_RUN) | (seed == FUZZ_TRACE_SEED ? KF_TRACE : 0), caps, 2, FUZZ_QUOTA, FUZZ_PRIO, ep,
+        long rc = kt_spawn_untracked("kfuzz", KF_ARG(seed, FUZZ_PER_RUN) | (seed == FUZZ_TRACE_SEED ? KF_TRACE : 0), caps, ncaps, FUZZ_QUOTA, FUZZ_PRIO, ep,
                                      BADGE_FAULT, &p);
         if (rc != 0)
             return kt_fail("cannot spawn kfuzz (seed %u): %ld", seed, rc);
