@@ -699,6 +699,10 @@ static long sys_kdebug(struct trap_frame *f)
         regs_set_arg(f, 4, st.live_objects);
         return SYS_OK;
     }
+    case SYS_KDEBUG_LAST_IRQ:
+        regs_set_arg(f, 0, arch_last_irq.tsc);
+        regs_set_arg(f, 1, arch_last_irq.vector);
+        return SYS_OK;
     case SYS_KDEBUG_RESET:
         kdebug_reset();
         return SYS_OK;

@@ -272,6 +272,9 @@ static int32_t status_of(uint8_t st)
 static void blk_interrupt(struct drv *d)
 {
     bool signalled[DRV_MAX_CLIENTS] = { false };
+    for (unsigned i = 0; i < DRV_MAX_CLIENTS; i++)
+        if (d->clients[i].open)
+            shared(&d->clients[i])->driver_wake_tsc = d->wake_tsc;
     for (;;) {
         uint32_t len;
         struct vreq *v;

@@ -310,6 +310,7 @@ static _Noreturn void run(struct drv *d)
         if (TAG_LABEL(m.tag) == LABEL_NOTIFY && m.badge == 0) {
             uint64_t bits = m.mr[0];
             if (bits & 1) {
+                d->wake_tsc = __builtin_ia32_rdtsc();
                 if (d->virtio && !d->msix)
                     virtio_dev_isr(&d->vdev);
                 d->ops->interrupt(d);

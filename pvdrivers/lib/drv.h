@@ -72,6 +72,7 @@ struct drv {
     struct drv_client clients[DRV_MAX_CLIENTS];
     bool virtio;                /* a virtio transport (not PVK_TRANSPORT_UART) */
     void *priv;                 /* the driver's own state */
+    uint64_t wake_tsc;          /* TSC when the loop last woke for a device interrupt */
 };
 
 /* Runs the driver; returns only if it cannot start (the exit code). */

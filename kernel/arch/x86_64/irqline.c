@@ -5,7 +5,9 @@
  * vector: one nobody allocated lands in trap.c as an unexpected interrupt,
  * reported and ignored. */
 #include "kernel.h"
+#include "cpu.h"
 #include "platform.h"
+#include "arch/cpu.h"
 #include "arch/irq.h"
 #include "uapi/abi.h"
 
@@ -16,8 +18,11 @@
 
 static void (*line_handler[INIT_IRQ_COUNT])(unsigned line);
 
+struct arch_last_irq arch_last_irq;
+
 static void line_interrupt(uint8_t vector)
 {
+    arch_last_irq = (struct arch_last_irq){ rdtsc(), vector };
     unsigned line = vector - IRQ_VECTOR_BASE;
     lapic_eoi();
     if (line < INIT_IRQ_COUNT && line_handler[line]) {
@@ -53,6 +58,7 @@ static void (*msi_handler[MSI_VECTORS])(unsigned vector);
 
 static void msi_interrupt(uint8_t vector)
 {
+    arch_last_irq = (struct arch_last_irq){ rdtsc(), vector };
     lapic_eoi();
     unsigned i = vector - MSI_VECTOR_FIRST;
     if (i < MSI_VECTORS && msi_handler[i])

@@ -167,6 +167,8 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
                                  rdx = free physical frames, r10 = live threads,
                                  r8 = live kernel objects */
 #define SYS_KDEBUG_RESET  3   /* -> 0: restart the two high-water marks of STATS */
+#define SYS_KDEBUG_LAST_IRQ 4 /* -> 0; rdi = TSC when the last device interrupt's handler
+                                 started, rsi = its vector (interrupt-to-driver latency) */
 
 /* The largest frame object, in 4 KiB pages. */
 #define SYS_FRAME_MAX_PAGES 512

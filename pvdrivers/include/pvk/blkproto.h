@@ -73,6 +73,8 @@ struct blk_shared {
     struct blk_req req[BLK_RING_SIZE];
     struct pvk_ring_hdr cpl_hdr;
     struct blk_cpl cpl[BLK_RING_SIZE];
+    uint64_t driver_wake_tsc;   /* TSC when the driver last woke for a device interrupt
+                                   (for the interrupt-to-driver benchmark; written by the driver) */
 };
 _Static_assert(sizeof(struct blk_shared) <= BLK_DATA_OFFSET, "rings fit before the data area");
 

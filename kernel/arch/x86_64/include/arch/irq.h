@@ -25,6 +25,14 @@ void arch_msi_message(unsigned vector, uint64_t *address, uint32_t *data);
 /* Masks or unmasks line at the I/O controller. */
 void arch_irq_mask(unsigned line, bool masked);
 
+/* The last device interrupt (line or MSI): the TSC when its handler
+ * started and its vector (benchmarks: interrupt-to-driver latency). */
+struct arch_last_irq {
+    uint64_t tsc;
+    uint64_t vector;
+};
+extern struct arch_last_irq arch_last_irq;
+
 /* The kernel timer: one interrupt ns from now (replacing any pending one),
  * or none. The handler was given at boot (ktimer.c's ktimer_interrupt). */
 void arch_timer_oneshot_ns(uint64_t ns);
