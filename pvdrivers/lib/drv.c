@@ -19,10 +19,25 @@ static void w16(void *c, uintptr_t a, uint16_t v) { (void)c; *(volatile uint16_t
 static void w32(void *c, uintptr_t a, uint32_t v) { (void)c; *(volatile uint32_t *)a = v; }
 static const struct virtio_io mmio_io = { r8, r16, r32, w8, w16, w32, NULL };
 
-/* Configuration space through the function's ECAM page. */
-static uint8_t c8(void *c, uint16_t off) { (void)c; return off < 4096 ? *(volatile uint8_t *)(REGS_VA + off) : 0xff; }
-static uint16_t c16(void *c, uint16_t off) { (void)c; return off < 4095 ? *(volatile uint16_t *)(REGS_VA + off) : 0xffff; }
-static uint32_t c32(void *c, uint16_t off) { (void)c; return off < 4093 ? *(volatile uint32_t *)(REGS_VA + off) : 0xffffffffu; }
+/* Configuration space through the function's ECAM page, or (no ECAM) the
+ * snapshot the device manager took (cfg_snapshot). */
+static const uint8_t *cfg_snapshot;
+static uint32_t cfg_read(uint16_t off, unsigned w)
+{
+    if (cfg_snapshot) {
+        uint32_t v = 0xffffffffu;
+        if (off + w <= 256)
+            memcpy(&v, cfg_snapshot + off, w);
+        return w == 4 ? v : v & ((1u << (8 * w)) - 1);
+    }
+    if (off + w > 4096)
+        return 0xffffffffu;
+    return w == 1 ? *(volatile uint8_t *)(REGS_VA + off) : w == 2 ? *(volatile uint16_t *)(REGS_VA + off)
+                                                                  : *(volatile uint32_t *)(REGS_VA + off);
+}
+static uint8_t c8(void *c, uint16_t off) { (void)c; return (uint8_t)cfg_read(off, 1); }
+static uint16_t c16(void *c, uint16_t off) { (void)c; return (uint16_t)cfg_read(off, 2); }
+static uint32_t c32(void *c, uint16_t off) { (void)c; return cfg_read(off, 4); }
 static const struct virtio_pci_cfgio cfg_io = { c8, c16, c32, NULL };
 
 void drv_log(struct drv *d, const char *fmt, ...)
@@ -82,7 +97,9 @@ static int map_slot(uint64_t slot, uint64_t va)
 static int setup_transport(struct drv *d)
 {
     const struct pvk_devinfo *di = d->info;
-    if (map_slot(PVK_SLOT_REGS, REGS_VA) != 0) {
+    if (di->transport == PVK_TRANSPORT_PCI && di->config_snapshot)
+        cfg_snapshot = di->pci_config;
+    else if (map_slot(PVK_SLOT_REGS, REGS_VA) != 0) {
         drv_log(d, "cannot map the device's registers");
         return -1;
     }
@@ -149,7 +166,8 @@ static bool setup_msix(struct drv *d)
     }
     if (!nvec)
         return false;
-    *(volatile uint16_t *)(REGS_VA + ptr + 2) = (uint16_t)((ctrl | 0x8000) & ~0x4000);
+    if (!cfg_snapshot)      /* else the device manager enabled it */
+        *(volatile uint16_t *)(REGS_VA + ptr + 2) = (uint16_t)((ctrl | 0x8000) & ~0x4000);
     for (unsigned q = 0; q <= DRV_MAX_QUEUES; q++)
         d->vectors[q] = (uint16_t)(q % nvec);
     return true;

@@ -54,6 +54,14 @@ static uint64_t make_devinfo(struct device *d)
         di->pci_dev = d->pci.dev;
         di->pci_fn = d->pci.fn;
         di->regs_size = 4096;
+        const struct pci_cfg *cfg = dm_pci_cfg();
+        if (cfg && !dm_boot->necam && !(dm_boot->platform_flags & INIT_PLATFORM_MICROVM)) {
+            di->config_snapshot = 1;
+            for (unsigned off = 0; off < 256; off += 4) {
+                uint32_t v = cfg->read(cfg->ctx, d->pci.bus, d->pci.dev, d->pci.fn, (uint16_t)off, 4);
+                memcpy(&di->pci_config[off], &v, 4);
+            }
+        }
         for (unsigned i = 0; i < 6; i++) {
             if (d->pci.bar[i].size && !d->pci.bar[i].io) {
                 di->bar[i].paddr = d->pci.bar[i].addr;
@@ -127,11 +135,12 @@ void dm_start_driver(struct device *d)
             regs = keep(d, dm_derive_devmem(base + ((uint64_t)(d->pci.bus - first) << 20 |
                                                     (uint64_t)d->pci.dev << 15 | (uint64_t)d->pci.fn << 12), 4096));
         }
-        if (!regs) {
-            printf("devmgr: %s: no ECAM window for its configuration space; not started", d->name);
+        if (regs)
+            caps[n++] = (struct spawn_caps){ regs, PVK_SLOT_REGS, CAP_R_READ | CAP_R_WRITE };
+        else if (!cfg) {
+            printf("devmgr: %s: no access to its configuration space; not started", d->name);
             return;
         }
-        caps[n++] = (struct spawn_caps){ regs, PVK_SLOT_REGS, CAP_R_READ | CAP_R_WRITE };
         for (unsigned i = 0; i < 6; i++) {
             const struct pci_bar *b = &d->pci.bar[i];
             if (!b->size || b->io || !b->addr)
@@ -151,8 +160,11 @@ void dm_start_driver(struct device *d)
         } else if (d->pci.irq_pin && d->pci.irq_line < INIT_IRQ_COUNT) {
             caps[n++] = (struct spawn_caps){ INIT_CAP_IRQ_BASE + d->pci.irq_line, PVK_SLOT_IRQ0, CAP_R_WRITE };
         }
-        if (cfg)
+        if (cfg) {
             pci_enable(cfg, &d->pci);
+            if (!regs && d->pci.msix_cap)
+                pci_msix_enable(cfg, &d->pci);
+        }
     }
 
     struct spawn_args a = {

@@ -163,6 +163,13 @@ void pci_enable(const struct pci_cfg *c, const struct pci_func *f)
     wr(c, f, PCI_COMMAND, 2, cmd | PCI_CMD_MEM | PCI_CMD_MASTER);
 }
 
+void pci_msix_enable(const struct pci_cfg *c, const struct pci_func *f)
+{
+    uint16_t off = (uint16_t)(f->msix_cap + 2);
+    uint16_t ctrl = (uint16_t)rd(c, f, off, 2);
+    wr(c, f, off, 2, (uint16_t)((ctrl | 0x8000) & ~0x4000));
+}
+
 void pci_stop_dma(const struct pci_cfg *c, const struct pci_func *f)
 {
     uint16_t cmd = (uint16_t)rd(c, f, PCI_COMMAND, 2);

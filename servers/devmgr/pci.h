@@ -46,6 +46,9 @@ bool pci_assign_bars(const struct pci_cfg *cfg, struct pci_func *f, uint64_t *ne
 
 /* Turns on memory decoding and bus mastering (the driver's device may DMA). */
 void pci_enable(const struct pci_cfg *cfg, const struct pci_func *f);
+/* Enables MSI-X (function unmasked) for a driver that has no access to
+ * configuration space; its table entries stay masked until it programs them. */
+void pci_msix_enable(const struct pci_cfg *cfg, const struct pci_func *f);
 /* Turns off bus mastering: the device can no longer reach memory (the first
  * step of a reset, whatever the device). */
 void pci_stop_dma(const struct pci_cfg *cfg, const struct pci_func *f);

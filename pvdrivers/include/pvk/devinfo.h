@@ -58,6 +58,13 @@ struct pvk_devinfo {
     uint32_t irq_line;          /* PVK_IRQ_LINE: its GSI (for the log) */
     uint32_t uart_port;         /* PVK_TRANSPORT_UART: base port */
     uint64_t dma_allowance;     /* bytes the pool may hold */
+    /* PCI without ECAM (configuration only through the shared 0xCF8 ports,
+     * which the driver must not have): the first 256 bytes of the
+     * function's configuration space as the manager read them, and MSI-X
+     * already enabled by the manager. PVK_SLOT_REGS is then empty. */
+    uint32_t config_snapshot;   /* 1: use pci_config below */
+    uint32_t reserved2;
+    uint8_t pci_config[256];
 };
 _Static_assert(sizeof(struct pvk_devinfo) <= 4096, "the hand-over fits a page");
 
