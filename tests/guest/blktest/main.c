@@ -116,6 +116,13 @@ static void test_bad_requests(void)
     struct blk_cpl c;
     ok = ok && blkc_wait(&bc, &c, (uint64_t)sys_time().ret + 5000000000ull) && c.status == BLK_EINVAL;
     result(ok, "buffer over the rings refused");
+    struct msg m = { .tag = TAG(0x7777, 4, 0), .mr = { 1, 2, 3, 4 } };
+    bool refused = ipc_call(bc.ep, &m) == 0 && TAG_LABEL(m.tag) == SERVER_EBADOP;
+    m = (struct msg){ .tag = TAG(0x9999, 2, 0), .mr = { 0xdead, 0xbeef } };
+    refused = refused && ipc_call(PVK_SLOT_DEVMGR_CLIENT, &m) == 0 && TAG_LABEL(m.tag) == SERVER_EBADOP;
+    m = (struct msg){ .tag = TAG(DEVMGR_LOOKUP, 2, 0), .mr = { 2, 99 } };
+    refused = refused && ipc_call(PVK_SLOT_DEVMGR_CLIENT, &m) == 0 && (long)m.mr[0] == SYS_ENOENT;
+    result(refused, "garbage control messages to the driver and the device manager answered with errors");
     result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, bc.block) == BLK_OK &&
            mismatches(blkc_data(&bc, 0), 0, bc.block) == 0, "the driver still serves good requests");
     if (bc.block > 512)
