@@ -1,7 +1,7 @@
 # pvkernel: an x86-64 microkernel that boots as a PVH guest.
 #
 #   make            build build/kernel.elf (configures with configs/defconfig if needed)
-#   make run        boot it in QEMU (TARGET=microvm|microvm-pcie|q35|xen, MEM=..., CMDLINE=...)
+#   make run        boot it in QEMU (TARGET=microvm|microvm-pcie|q35|pc|xen, MEM=..., CMDLINE=...)
 #   make test       host unit tests, fuzz smoke, boot tests on every target; ends with "N passed, M failed"
 #   make defconfig | menuconfig | olddefconfig
 #   make bench-boot boot-time table (scripts/bench-boot)
