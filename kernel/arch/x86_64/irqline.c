@@ -20,15 +20,19 @@ static void (*line_handler[INIT_IRQ_COUNT])(unsigned line);
 
 struct arch_last_irq arch_last_irq;
 
+/* Masked before the EOI: a level-triggered line is still asserted until
+ * the driver quietens its device, and an EOI first would have the I/O APIC
+ * send it again at once. */
 static void line_interrupt(uint8_t vector)
 {
     arch_last_irq = (struct arch_last_irq){ rdtsc(), vector };
     unsigned line = vector - IRQ_VECTOR_BASE;
-    lapic_eoi();
-    if (line < INIT_IRQ_COUNT && line_handler[line]) {
+    bool routed = line < INIT_IRQ_COUNT && line_handler[line];
+    if (routed)
         ioapic_mask(line, true);
+    lapic_eoi();
+    if (routed)
         line_handler[line](line);
-    }
 }
 
 unsigned arch_irq_lines(void)
