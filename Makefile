@@ -133,16 +133,17 @@ $(BUNDLE): $(USER_PROGRAMS)
 # --- host unit tests (Check) -------------------------------------------------
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c)                               # pure user-space libraries
+UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c          # pure user-space code
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
                -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit -Ipvdrivers/virtio \
+               -Ipvdrivers/include -Iservers/devmgr \
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
                      $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h \
-                                pvdrivers/virtio/*.h)
+                                pvdrivers/virtio/*.h pvdrivers/include/pvk/*.h servers/devmgr/pci.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \

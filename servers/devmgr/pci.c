@@ -146,6 +146,8 @@ bool pci_assign_bars(const struct pci_cfg *c, struct pci_func *f, uint64_t *next
         uint64_t a = (*next + size - 1) & ~(size - 1);
         if (a < *next || a + size > limit || a + size < a)
             return false;
+        if (!b->is64 && a + size > 0x100000000ull)
+            return false;       /* a 32-bit BAR cannot hold the address */
         uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
         uint32_t low = rd(c, f, off, 4) & 0xf;
         wr(c, f, off, 4, (uint32_t)a | low);

@@ -41,7 +41,8 @@ struct pci_func {
 unsigned pci_enumerate(const struct pci_cfg *cfg, struct pci_func *out, unsigned cap);
 
 /* Assigns unassigned memory BARs of f from [*next, limit) (naturally
- * aligned, 64-bit BARs placed there too); false if one does not fit. */
+ * aligned, 64-bit BARs placed there too); false if one does not fit (a
+ * 32-bit BAR fits only below 4 GiB). */
 bool pci_assign_bars(const struct pci_cfg *cfg, struct pci_func *f, uint64_t *next, uint64_t limit);
 
 /* Turns on memory decoding and bus mastering (the driver's device may DMA). */

@@ -41,5 +41,7 @@ Suite *virtio_transport_suite(void);
 Suite *virtq_suite(void);
 Suite *devwin_suite(void);
 Suite *acpi_dev_suite(void);
+Suite *pci_suite(void);
+Suite *ring_suite(void);
 
 #endif
