@@ -3,8 +3,19 @@
 #include "devmgr.h"
 
 #define DRIVER_PRIORITY 60
-#define DRIVER_QUOTA    (2u << 20)
-#define DMA_ALLOWANCE   (6u << 20)
+#define DRIVER_QUOTA    (1u << 20)
+
+/* DMA memory a driver may hold: its queues and one 2 MiB shared region per
+ * client (two clients for disks and network cards; the console's buffers
+ * are small). */
+static uint64_t dma_allowance(const struct device *d)
+{
+    switch (d->transport == PVK_TRANSPORT_UART ? 0 : d->type) {
+    case 1: return 5u << 20;    /* net */
+    case 2: return 5u << 20;    /* blk */
+    default: return 1u << 20;   /* console, UART */
+    }
+}
 #define SCRATCH_VA      0x0000003c00000000ull
 #define VIRTIO_MMIO_STATUS 0x70
 
@@ -36,7 +47,7 @@ static uint64_t make_devinfo(struct device *d)
     di->instance = d->instance;
     di->platform_flags = dm_boot->platform_flags;
     strlcpy(di->name, d->name, sizeof di->name);
-    di->dma_allowance = DMA_ALLOWANCE;
+    di->dma_allowance = dma_allowance(d);
     if (d->transport == PVK_TRANSPORT_UART) {
         di->uart_port = d->uart_port;
         di->irq_kind = PVK_IRQ_LINE;
@@ -93,7 +104,7 @@ void dm_start_driver(struct device *d)
     caps[n++] = (struct spawn_caps){ to_me, PVK_SLOT_DEVMGR, CAP_R_WRITE };
     /* A DMA pool: its frames outlive the driver until the device is reset. */
     d->pool = new_slot(d);
-    if (!d->pool || sys_device(INIT_CAP_DEVMEM_BASE, SYS_DEV_DMA_POOL, d->pool, DMA_ALLOWANCE, 0).ret) {
+    if (!d->pool || sys_device(INIT_CAP_DEVMEM_BASE, SYS_DEV_DMA_POOL, d->pool, dma_allowance(d), 0).ret) {
         printf("devmgr: %s: no memory for a DMA pool", d->name);
         return;
     }

@@ -13,7 +13,7 @@
 #define CHILD_QUOTA (4u << 20)
 #define CHILD_PRIORITY 50
 #define MAX_CHILDREN 8
-#define DEVMGR_QUOTA (48u << 20)
+#define DEVMGR_QUOTA (64u << 20)
 #define DEVMGR_PRIORITY 70
 
 static const struct init_bootinfo *boot;
@@ -102,7 +102,7 @@ static void start_devmgr(bool test_run)
             caps[n++] = (struct spawn_caps){ INIT_CAP_IRQ_BASE + i, INIT_CAP_IRQ_BASE + i, CAP_R_ALL };
     for (unsigned i = 0; i < boot->ndevmem && i < INIT_DEVMEM_MAX; i++)
         caps[n++] = (struct spawn_caps){ INIT_CAP_DEVMEM_BASE + i, INIT_CAP_DEVMEM_BASE + i, CAP_R_READ | CAP_R_WRITE };
-    uint64_t quota = boot->quota_bytes / 4 < DEVMGR_QUOTA ? boot->quota_bytes / 4 : DEVMGR_QUOTA;
+    uint64_t quota = boot->quota_bytes / 3 < DEVMGR_QUOTA ? boot->quota_bytes / 3 : DEVMGR_QUOTA;
     struct child *c = start_at("devmgr", 0, quota, DEVMGR_PRIORITY, caps, n);
     if (c) {
         c->critical = test_run;
