@@ -156,10 +156,23 @@ include tests/fuzz/fuzz.mk
 setup:
 	$(Q)scripts/setup
 
+# The devices `make run` gives the guest (DEVICES=none for none): a disk
+# (build/run-disk.img, 16 MiB, made once) and a network card on QEMU's user
+# network, virtio-mmio on microvm, virtio-pci elsewhere (with the IOMMU
+# under Xen); the device manager starts a driver for each.
+RUN_TARGET := $(or $(TARGET),microvm)
+RUN_DISK   := $(BUILD)/run-disk.img
+comma      := ,
+RUN_PCI    := $(if $(filter xen,$(RUN_TARGET)),iommu_platform=on$(comma))disable-legacy=on
+RUN_DEVICES := $(if $(filter none,$(DEVICES)),,-- -drive file=$(RUN_DISK),if=none,id=d0,format=raw \
+    $(if $(filter microvm,$(RUN_TARGET)),-device virtio-blk-device$(comma)drive=d0 -netdev user$(comma)id=n0 -device virtio-net-device$(comma)netdev=n0,\
+    -device virtio-blk-pci$(comma)drive=d0$(comma)$(RUN_PCI) -netdev user$(comma)id=n0 -device virtio-net-pci$(comma)netdev=n0$(comma)$(RUN_PCI)))
+
 run: setup
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/run-qemu --target $(or $(TARGET),microvm) $(if $(MEM),--mem $(MEM)) \
-	   --bundle $(BUNDLE) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+	$(Q)test -f $(RUN_DISK) || truncate -s 16M $(RUN_DISK)
+	$(Q)scripts/run-qemu --target $(RUN_TARGET) $(if $(MEM),--mem $(MEM)) \
+	   --bundle $(BUNDLE) $(if $(CMDLINE),--cmdline "$(CMDLINE)") $(RUN_DEVICES)
 
 unit-test: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/unit-tests
