@@ -426,7 +426,7 @@ static void one_call(void)
         SYS_unmap, SYS_unmap, SYS_protect, SYS_protect, SYS_thread_create, SYS_thread_ctl, SYS_thread_ctl,
         SYS_set_ipc_buffer, SYS_yield, SYS_time, SYS_timer_set, SYS_timer_set, SYS_cap_give, SYS_cap_give,
         SYS_irq_ctl, SYS_ioport, SYS_poweroff, SYS_quota, SYS_sleep, SYS_signal_wait, SYS_signal_wait,
-        34, 35, 40, 255,
+        SYS_kdebug, SYS_COUNT, SYS_COUNT + 2, 255,     /* kdebug, then numbers past the table */
         SYS_device, SYS_device, SYS_device, SYS_create_for, SYS_create_for, SYS_irq_ctl,
     };
     uint64_t nr = pool[rn(sizeof pool)];
