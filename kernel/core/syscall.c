@@ -537,6 +537,15 @@ static long sys_irq_ctl(struct trap_frame *f)
     }
 }
 
+/* The capability c of a device operation must be of type with rights:
+ * SYS_ENOCAP or SYS_ERIGHTS, as cap_lookup answers. */
+static inline long dev_cap_ok(const struct cap *c, unsigned type, unsigned rights)
+{
+    if (c->type != type)
+        return SYS_ENOCAP;
+    return (c->rights & rights) == rights ? SYS_OK : SYS_ERIGHTS;
+}
+
 /* Device memory and DMA (SYS_DEV_*, see abi.h). */
 static long sys_device(struct trap_frame *f)
 {
@@ -548,8 +557,8 @@ static long sys_device(struct trap_frame *f)
     struct process *p = self_proc();
     switch (op) {
     case SYS_DEV_DEVMEM_INFO: {
-        if (c->type != CAP_DEVMEM)
-            return SYS_ENOCAP;
+        if ((rc = dev_cap_ok(c, CAP_DEVMEM, 0)))
+            return rc;
         uint64_t first, npages;
         frame_cap_window(c, &first, &npages);
         regs_set_arg(f, 0, ((struct frame_obj *)c->obj)->paddr + first * PAGE_SIZE);
@@ -557,8 +566,8 @@ static long sys_device(struct trap_frame *f)
         return SYS_OK;
     }
     case SYS_DEV_DEVMEM_DERIVE: {
-        if (c->type != CAP_DEVMEM)
-            return SYS_ENOCAP;
+        if ((rc = dev_cap_ok(c, CAP_DEVMEM, 0)))
+            return rc;
         uint64_t first, npages;
         frame_cap_window(c, &first, &npages);
         if (cc == 0 || b >= npages || cc > npages - b)
@@ -570,10 +579,8 @@ static long sys_device(struct trap_frame *f)
         return SYS_OK;
     }
     case SYS_DEV_DMA_POOL: {
-        if (c->type != CAP_DEVMEM)
-            return SYS_ENOCAP;
-        if (!(c->rights & CAP_R_WRITE))
-            return SYS_ERIGHTS;
+        if ((rc = dev_cap_ok(c, CAP_DEVMEM, CAP_R_WRITE)))
+            return rc;
         if (b == 0 || (b & (PAGE_SIZE - 1)))
             return SYS_EINVAL;
         rc = cap_empty_slot(p, a, &dst);
@@ -586,10 +593,8 @@ static long sys_device(struct trap_frame *f)
         return SYS_OK;
     }
     case SYS_DEV_DMA_ALLOC: {
-        if (c->type != CAP_DMAPOOL)
-            return SYS_ENOCAP;
-        if (!(c->rights & CAP_R_WRITE))
-            return SYS_ERIGHTS;
+        if ((rc = dev_cap_ok(c, CAP_DMAPOOL, CAP_R_WRITE)))
+            return rc;
         uint64_t npages = b & ~SYS_DMA_BELOW_4G;
         if (npages == 0 || npages > SYS_FRAME_MAX_PAGES)
             return SYS_EINVAL;
@@ -604,14 +609,12 @@ static long sys_device(struct trap_frame *f)
         return SYS_OK;
     }
     case SYS_DEV_DMA_RELEASE:
-        if (c->type != CAP_DMAPOOL)
-            return SYS_ENOCAP;
-        if (!(c->rights & CAP_R_GRANT))
-            return SYS_ERIGHTS;
+        if ((rc = dev_cap_ok(c, CAP_DMAPOOL, CAP_R_GRANT)))
+            return rc;
         return (long)dmapool_release((struct dmapool *)c->obj);
     case SYS_DEV_IOPORT_DERIVE: {
-        if (c->type != CAP_IOPORT)
-            return SYS_ENOCAP;
+        if ((rc = dev_cap_ok(c, CAP_IOPORT, 0)))
+            return rc;
         uint32_t base, count;
         ioport_cap_range((struct ioport_obj *)c->obj, c->badge, &base, &count);
         if (cc == 0 || b < base || b - base >= count || cc > count - (b - base))
@@ -623,10 +626,8 @@ static long sys_device(struct trap_frame *f)
         return SYS_OK;
     }
     case SYS_DEV_DMA_PADDR:
-        if (c->type != CAP_FRAME)
-            return SYS_ENOCAP;
-        if (!(c->rights & CAP_R_PHYS))
-            return SYS_ERIGHTS;
+        if ((rc = dev_cap_ok(c, CAP_FRAME, CAP_R_PHYS)))
+            return rc;
         return (long)((struct frame_obj *)c->obj)->paddr;
     default:
         return SYS_EINVAL;

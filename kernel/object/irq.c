@@ -1,6 +1,6 @@
 /* Interrupt lines and MSI vectors (see obj/irq.h). One object per line
  * exists (init gets them at boot); bound_line[] finds the object of a
- * firing line, bound_msi[] that of a firing vector. */
+ * firing line, msi_owner[] that of a firing vector. */
 #include "kernel.h"
 #include "object.h"
 #include "arch/irq.h"

@@ -147,7 +147,7 @@ void process_thread_died(struct process *p)
 enum { TD_THREADS, TD_ENDPOINTS, TD_CAPS, TD_MAPPINGS, TD_TABLES, TD_ROOT };
 
 /* One step of the teardown, about REAP_BUDGET units of work; true when it
- * is complete. Threads first (only never-started ones can be left), then
+ * is complete. Threads first (only never-started or suspended ones can be left), then
  * the endpoints it created (their waiters get SYS_EDEAD), its capabilities,
  * its mappings, its page tables, and the table and root themselves. */
 static bool teardown_step(struct process *p)
@@ -216,9 +216,9 @@ int process_reap(struct process *p)
     if (p->state == P_ALIVE) {
         if (p->obj.refs && !(p->obj.refs == p->self_caps && p->ext_thread_caps == 0))
             return REAP_DONE;
-        /* The last reference went before any thread started (never-started
-         * threads hold none), or all that is left is its own capabilities to
-         * itself (process_check_reachable): tear it down now. */
+        /* The last reference went while no thread ran (never-started and
+         * suspended threads hold none), or all that is left is its own
+         * capabilities to itself (process_check_reachable): tear it down. */
         p->state = P_DYING;
         p->td_stage = 0;
         p->td_cursor = 0;

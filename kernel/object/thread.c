@@ -49,9 +49,9 @@ void thread_start(struct thread *t)
 {
     if (t->state != T_INACTIVE)
         return;
-    if (!t->started) {
+    if (!t->running) {
         obj_get(&t->proc->obj);
-        t->started = true;
+        t->running = true;
     }
     thread_make_ready(t);
 }
@@ -136,8 +136,8 @@ void thread_suspend(struct thread *t)
     t->state = T_INACTIVE;
     if (t == current_thread())
         this_cpu()->exit_work |= EXIT_RESCHED;
-    if (t->started) {
-        t->started = false;
+    if (t->running) {
+        t->running = false;
         obj_put(&t->proc->obj);     /* checks whether the process is still reachable */
     }
 }
@@ -172,8 +172,8 @@ void thread_kill(struct thread *t, const char *why)
     live_threads--;
     if (dlist_empty(&p->threads))
         process_thread_died(p);
-    if (t->started) {
-        t->started = false;
+    if (t->running) {
+        t->running = false;
         obj_put(&p->obj);       /* checks whether p is still reachable */
     } else if (p->ext_thread_caps == 0) {
         process_check_reachable(p);

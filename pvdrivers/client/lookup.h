@@ -1,4 +1,4 @@
-/* Finding a driver through the device manager (pvdrivers/client/blkclient.c). */
+/* Finding and opening a driver through the device manager (pvdrivers/client/lookup.c). */
 #ifndef PVK_LOOKUP_H
 #define PVK_LOOKUP_H
 

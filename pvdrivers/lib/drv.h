@@ -32,7 +32,6 @@ struct drv_client {
     void *shared;               /* its mapping in the driver */
     uint64_t shared_phys;
     uint64_t size;
-    void *priv;                 /* the driver's per-client state */
 };
 
 struct drv_ops {
@@ -71,7 +70,6 @@ struct drv {
     bool msix;
     struct drv_client clients[DRV_MAX_CLIENTS];
     bool virtio;                /* a virtio transport (not PVK_TRANSPORT_UART) */
-    void *priv;                 /* the driver's own state */
     uint64_t wake_tsc;          /* TSC when the loop last woke for a device interrupt */
 };
 

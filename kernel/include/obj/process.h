@@ -49,9 +49,9 @@ void process_thread_died(struct process *p);
  * capabilities to its threads held outside it. */
 void process_count_cap(struct kobj *o, const struct cap *c, int delta);
 /* A process is unreachable when all that refers to it is its own
- * capabilities to itself (so none of its threads has started: a started
- * thread holds a reference) and nothing outside names one of its threads
- * (which could be started): nothing can ever run in it or name it again,
+ * capabilities to itself (so none of its threads runs: a running thread
+ * holds a reference) and nothing outside names one of its threads (which
+ * could be started): nothing can ever run in it or name it again,
  * so it is torn down (a process holding a capability to itself, as every
  * spawned process does, is no longer kept alive by it). Called where its
  * references or those counts drop. */

@@ -1,8 +1,8 @@
 /* Threads (kernel/object/thread.c): a kernel stack (in the guarded stack
  * area, kstack.h) whose top holds the user registers, scheduling state and
- * IPC state. A started thread holds a reference on its process, so a
- * process lives while any of its started threads does; one never started
- * (or suspended and never started) holds none.
+ * IPC state. A running thread (started and not suspended) holds a
+ * reference on its process, so a process lives while any of its threads
+ * runs; one never started or suspended holds none.
  *
  * Death: thread_kill() takes a thread out of everything it waits on,
  * releases its partners, and marks it T_DEAD. It never switches away, even
@@ -46,7 +46,7 @@ struct thread {
     uint8_t ipc_flags;
     uint8_t call_rights;        /* T_REPLY: rights of the endpoint capability it called
                                    with; the reply may transfer a capability only with GRANT */
-    bool started;               /* has been started: holds a reference on proc */
+    bool running;               /* started and not suspended: holds a reference on proc */
     struct process *proc;       /* NULL once dead */
     uint8_t *kstack;            /* lowest address of its KERNEL_STACK_SIZE bytes (kstack.h) */
     struct trap_frame *frame;   /* user registers, top of kstack */
