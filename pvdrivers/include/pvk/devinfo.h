@@ -20,6 +20,7 @@
 #define PVK_MAX_IRQS       4
 #define PVK_SLOT_SERVICE   17   /* endpoint clients call (receive) */
 #define PVK_SLOT_IOPORT    18   /* I/O ports (the 16550 for the console fallback) */
+#define PVK_SLOT_HEARTBEAT 19   /* notification: signal it to answer a ping (service.h) */
 #define PVK_SLOT_FIRST_FREE 24
 
 #define PVK_DEVINFO_VADDR  0x0000003f00000000ull
@@ -63,19 +64,28 @@ struct pvk_devinfo {
      * function's configuration space as the manager read them, and MSI-X
      * already enabled by the manager. PVK_SLOT_REGS is then empty. */
     uint32_t config_snapshot;   /* 1: use pci_config below */
-    uint32_t reserved2;
+    uint32_t generation;        /* this start of the driver: 1, 2, ... (service.h) */
     uint8_t pci_config[256];
 };
 _Static_assert(sizeof(struct pvk_devinfo) <= 4096, "the hand-over fits a page");
 
 /* The device manager's protocol (labels), on the endpoint init gives
  * clients and drivers:
- *   DEVMGR_READY    driver -> devmgr: initialised; MR0 = 0 or a negative error
+ *   DEVMGR_READY    driver -> devmgr: initialised; MR0 = 0 or a negative
+ *                   error; cap: the driver's notification badged
+ *                   PVK_NTFN_PING (heartbeats, service.h)
  *   DEVMGR_LOOKUP   client -> devmgr: MR0 = device type, MR1 = instance;
- *                   reply MR0 = 0 and a send capability to the driver's
- *                   service endpoint (recv_slot), or a negative error
- *                   (SYS_ENOENT: no such device; SYS_EBUSY: its driver is
- *                   not ready yet: try again)
+ *                   optional cap: the client's notification, on which
+ *                   devmgr signals PVK_NTFN_PEER_RESTARTED when this
+ *                   instance of the driver stops. Reply MR0 = 0, MR1 = the
+ *                   driver's generation, and a send capability to its
+ *                   service endpoint (recv_slot; badge PVK_BADGE_*), or a
+ *                   negative error (SYS_ENOENT: no such device; SYS_EBUSY:
+ *                   its driver is (re)starting: try again; PVK_EFAILED:
+ *                   given up; PVK_ESTOPPED: stopped on request)
+ *   DEVMGR_LOOKUP_NAME  the same by name: MR0..MR1 = "blk0" (service.h
+ *                   pvk_name_pack)
+ *   SUP_*           the control protocol of service.h, for the drivers
  *   DEVMGR_RESTART  (platform holders' tests) MR0 = type, MR1 = instance:
  *                   kill the driver, reset the device, release its DMA
  *                   memory, start a fresh driver; reply MR0 = 0, MR1 =
@@ -85,6 +95,7 @@ _Static_assert(sizeof(struct pvk_devinfo) <= 4096, "the hand-over fits a page");
 #define DEVMGR_LOOKUP  0xd002ull
 #define DEVMGR_RESTART 0xd003ull
 #define DEVMGR_LIST    0xd004ull
+#define DEVMGR_LOOKUP_NAME 0xd005ull
 
 /* The slot where init puts the device manager's endpoint in the programs it
  * starts with run= (send right). */

@@ -18,8 +18,10 @@ struct pvk_ring_hdr {
     volatile uint32_t tail;     /* written by the consumer only */
     uint32_t pad1[15];
     uint32_t size;              /* entries, a power of two (set at open) */
-    uint32_t epoch;
-    uint32_t pad2[14];
+    uint32_t epoch;             /* the driver's generation (service.h), set at open */
+    uint64_t fault_ns;          /* the driver's last words: sys_time() when injected fault fired
+                                   (req ring; for recovery-time measurement) */
+    uint32_t pad2[12];
 };
 _Static_assert(sizeof(struct pvk_ring_hdr) == 192, "ring header layout is ABI");
 

@@ -1,0 +1,64 @@
+/* Restart policy (servers/runtime/superv.c): the bookkeeping both
+ * supervisors (init for services, devmgr for drivers) keep per service,
+ * and the decisions they take from it. Pure code: also built and
+ * unit-tested on the host. Times are ns since boot (sys_time()).
+ *
+ * A failure (crash, hang, exit, failed start) ends an instance. The
+ * streak counts failures since the service was last ready: the first
+ * failure of a service that was ready restarts it at once (recovery time
+ * matters), each further failure in a row waits backoff << (streak - 2),
+ * at most backoff-max, and the failure that makes the streak exceed
+ * max-failures declares it failed for good. Becoming ready resets the
+ * streak. restart=never leaves it stopped after any ending;
+ * restart=on-failure leaves a clean exit (status 0) stopped. */
+#ifndef RT_SUPERV_H
+#define RT_SUPERV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "manifest.h"
+#include "pvk/service.h"
+
+struct svc_track {
+    enum pvk_svc_state state;
+    uint32_t generation;        /* starts so far (the running instance's number) */
+    uint32_t streak;            /* failures since last ready */
+    uint32_t restarts;          /* restarts after a failure or on request */
+    uint32_t crashes, hangs, exits, start_failures;
+    uint64_t started_at;        /* the instance's start */
+    uint64_t failed_at;         /* the last failure (0: none pending recovery) */
+    uint64_t restart_at;        /* PVK_SVC_BACKOFF: when to start again */
+    uint64_t last_recovery_ns;  /* last failure -> ready again */
+    uint64_t last_start_ns;     /* last start -> ready */
+    uint32_t last_failure;      /* enum pvk_svc_failure | vector << 8 */
+    uint64_t last_address;      /* crash: the faulting address */
+};
+
+enum svc_action {
+    SVC_RESTART_NOW = 1,        /* start it again now */
+    SVC_RESTART_LATER = 2,      /* state BACKOFF, restart_at set */
+    SVC_GIVE_UP = 3,            /* state FAILED: log it, tell its dependents */
+    SVC_LEAVE_STOPPED = 4,      /* state STOPPED (policy, or a clean exit with on-failure) */
+};
+
+/* A new instance was started: generation++, state STARTING. */
+void svc_started(struct svc_track *t, uint64_t now);
+/* It reported ready: state READY, streak 0; the start and (after a
+ * failure) recovery times are recorded. */
+void svc_ready(struct svc_track *t, uint64_t now);
+/* The instance ended: why (enum pvk_svc_failure), the vector and address
+ * for a crash, the exit status for an exit. Counts it and decides. */
+enum svc_action svc_failed(struct svc_track *t, const struct manifest_entry *e, enum pvk_svc_failure why,
+                           uint32_t vector, uint64_t address, long exit_status, uint64_t now);
+/* Stopped on request (SUP_STOP): state STOPPED, nothing counted as a failure. */
+void svc_stopped(struct svc_track *t);
+/* True if a BACKOFF service is due (now >= restart_at). */
+bool svc_due(const struct svc_track *t, uint64_t now);
+/* Heartbeat: true if an instance that was pinged at pinged_at and has not
+ * answered is hung at now (period_ms 0: never). */
+bool svc_hung(uint64_t pinged_at, uint64_t now, uint32_t period_ms);
+/* "ready", "failed", ... for the log and the shell. */
+const char *svc_state_name(enum pvk_svc_state s);
+const char *svc_failure_name(enum pvk_svc_failure f);
+
+#endif
