@@ -56,6 +56,8 @@ struct device {
     uint64_t ping;                  /* the driver's notification, badged PVK_NTFN_PING (0: none yet) */
     uint64_t pinged_at;             /* an unanswered ping's time (0: none) */
     uint64_t next_ping;             /* when to ping next */
+    uint64_t last_words;            /* when its last injected fault fired (DEVMGR_LAST_WORDS) */
+    uint64_t ready_at;              /* when the running instance became ready */
     uint64_t watch[DM_MAX_WATCH];   /* clients' notifications (slots) */
     unsigned nwatch;
     unsigned restarts;

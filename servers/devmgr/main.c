@@ -183,6 +183,10 @@ static void handle(struct msg *m, uint64_t got)
         return;
     }
     switch (label) {
+    case DEVMGR_LAST_WORDS:
+        if (from && from->running)
+            from->last_words = m->mr[1];
+        return;     /* sent, not called: no reply */
     case DEVMGR_READY: {
         bool ok = (long)m->mr[0] == 0;
         m->tag = TAG(0, 1, 0);

@@ -140,6 +140,7 @@ void dm_driver_ready(struct device *d, bool ok, uint64_t ping)
     d->ready = true;
     bool after_failure = d->track.failed_at != 0;
     uint64_t now = (uint64_t)sys_time().ret;
+    d->ready_at = now;
     svc_ready(&d->track, now);
     uint32_t period = d->entry ? d->entry->heartbeat_ms : 0;
     d->next_ping = period ? now + (uint64_t)period * 1000000 : 0;
@@ -263,7 +264,9 @@ void dm_control(struct msg *m, bool privileged)
         ipc[5] = t->last_recovery_ns;
         ipc[6] = q.r[0];
         ipc[7] = t->state;
-        m->tag = TAG(0, 8, 0);
+        ipc[8] = d->last_words;
+        ipc[9] = d->ready ? d->ready_at : 0;
+        m->tag = TAG(0, SUP_STATS_LEN, 0);
         return;
     }
     case SUP_STOP:
