@@ -124,26 +124,31 @@ $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(cal
 
 # The bundle is the first boot module: a cpio archive of every program,
 # named without .elf ("init", "demo", ...). The kernel starts "init".
-$(BUNDLE): $(USER_PROGRAMS)
+# The service manifest (servers/init/manifest) goes in as "manifest".
+BUNDLE_MANIFEST := servers/init/manifest
+$(BUNDLE): $(USER_PROGRAMS) $(BUNDLE_MANIFEST)
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(BUILD)/bundle && mkdir -p $(BUILD)/bundle
 	$(Q)for p in $(USER_PROGRAMS); do cp $$p $(BUILD)/bundle/$$(basename $$p .elf); done
+	$(Q)cp $(BUNDLE_MANIFEST) $(BUILD)/bundle/manifest
 	$(Q)cd $(BUILD)/bundle && ls | LC_ALL=C sort | cpio -o -H newc --quiet > ../bundle.cpio
 
 # --- host unit tests (Check) -------------------------------------------------
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c          # pure user-space code
+UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c \
+              servers/runtime/manifest.c servers/runtime/superv.c       # pure user-space code
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
                -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit -Ipvdrivers/virtio \
-               -Ipvdrivers/include -Iservers/devmgr \
+               -Ipvdrivers/include -Iservers/devmgr -Iservers/runtime \
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
                      $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h \
-                                pvdrivers/virtio/*.h pvdrivers/include/pvk/*.h servers/devmgr/pci.h)
+                                pvdrivers/virtio/*.h pvdrivers/include/pvk/*.h servers/devmgr/pci.h \
+                                servers/runtime/manifest.h servers/runtime/superv.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \

@@ -34,12 +34,23 @@ struct vreq {
     int32_t gstatus;            /* lead: the request's status so far */
 };
 
+/* The request table's bookkeeping: every entry is free or in flight,
+ * nfree + inflight == QUEUE_SIZE, checked at the top of every loop
+ * iteration (blk_check). This is the state fault injection's FI_CORRUPT
+ * damages (fi_set_state): the check turns the damage into an exit before
+ * a wrong index can pick a request in flight (and with it someone else's
+ * status or completion). */
+struct blk_acct {
+    uint32_t nfree;             /* entries on the free list */
+    uint32_t inflight;          /* entries the device holds (parts and FUA flushes) */
+};
+
 struct blk {
     struct virtq vq;
     struct vreq *reqs;          /* QUEUE_SIZE of them, DMA memory */
     uint64_t reqs_phys;
     uint16_t free[QUEUE_SIZE];
-    unsigned nfree;
+    struct blk_acct acct;
     uint64_t capacity;          /* 512-byte sectors */
     uint32_t block;             /* logical block size */
     unsigned info;              /* BLK_INFO_* */
@@ -52,6 +63,22 @@ static uint64_t vreq_phys(const struct vreq *r, const void *field)
 {
     return B.reqs_phys + (uint64_t)((const uint8_t *)r - (const uint8_t *)B.reqs) +
            (uint64_t)((const uint8_t *)field - (const uint8_t *)r);
+}
+
+/* A request table entry the device gave back. */
+static void req_free(struct vreq *v)
+{
+    B.free[B.acct.nfree++] = (uint16_t)(v - B.reqs);
+    B.acct.inflight--;
+}
+
+static const char *blk_check(struct drv *d)
+{
+    (void)d;
+    if (B.acct.nfree > QUEUE_SIZE || B.acct.inflight > QUEUE_SIZE ||
+        B.acct.nfree + B.acct.inflight != QUEUE_SIZE)
+        return "request table: free + in flight != queue size";
+    return NULL;
 }
 
 static int blk_init(struct drv *d)
@@ -77,10 +104,12 @@ static int blk_init(struct drv *d)
             return -VIRTIO_ENOMEM;
         B.reqs = virt;
     }
-    B.nfree = 0;
+    B.acct.nfree = 0;
+    B.acct.inflight = 0;
+    fi_set_state(&B.acct, sizeof B.acct);
     for (unsigned i = QUEUE_SIZE; i-- > 0;) {
         B.reqs[i].phase = PH_FREE;
-        B.free[B.nfree++] = (uint16_t)i;
+        B.free[B.acct.nfree++] = (uint16_t)i;
     }
     int rc = virtio_dev_setup_queue(v, &B.vq, 0, QUEUE_SIZE, &d->mem, 4, d->vectors[0]);
     if (rc != 0)
@@ -188,9 +217,9 @@ static bool submit(struct drv *d, unsigned ci, const struct blk_req *r, uint32_t
     if (nparts > MAX_PARTS)
         nparts = MAX_PARTS;
     uint32_t part = io ? ((r->len / nparts + B.block - 1) / B.block) * B.block : r->len;
-    if (B.nfree < nparts || virtq_num_free(&B.vq) < 3 * nparts)
+    if (B.acct.nfree < nparts || virtq_num_free(&B.vq) < 3 * nparts)
         return false;
-    struct vreq *lead = &B.reqs[B.free[B.nfree - 1]];
+    struct vreq *lead = &B.reqs[B.free[B.acct.nfree - 1]];
     lead->phase = (uint8_t)ph;
     lead->client = (uint16_t)ci;
     lead->len = r->len;
@@ -198,7 +227,7 @@ static bool submit(struct drv *d, unsigned ci, const struct blk_req *r, uint32_t
     lead->parts = 0;
     lead->gstatus = BLK_OK;
     for (uint32_t done = 0; done < r->len || (!io && lead->parts == 0);) {
-        struct vreq *v = &B.reqs[B.free[B.nfree - 1]];
+        struct vreq *v = &B.reqs[B.free[B.acct.nfree - 1]];
         uint32_t len = io ? (r->len - done < part ? r->len - done : part) : r->len;
         v->lead = (uint16_t)(lead - B.reqs);
         v->client = (uint16_t)ci;
@@ -211,7 +240,8 @@ static bool submit(struct drv *d, unsigned ci, const struct blk_req *r, uint32_t
                 complete(d, ci, r->id, BLK_ERESET, 0);
             return true;
         }
-        B.nfree--;
+        B.acct.nfree--;
+        B.acct.inflight++;
         lead->parts++;
         done += len;
         if (!io)
@@ -256,6 +286,7 @@ static void blk_request(struct drv *d, struct drv_client *c)
             break;                                  /* the device queue is full: the rest waits */
         } else {
             added = true;
+            drv_fault_point(d);     /* on the device's queue, not kicked, not completed */
         }
         pvk_store_release(&s->req_hdr.tail, ++B.cons_tail[ci]);
     }
@@ -279,13 +310,14 @@ static void blk_interrupt(struct drv *d)
         uint32_t len;
         struct vreq *v;
         while ((v = virtq_get_used(&B.vq, &len)) != NULL) {
+            drv_fault_point(d);     /* taken from the device, its completion not posted */
             struct vreq *lead = &B.reqs[v->lead < QUEUE_SIZE ? v->lead : 0];
             unsigned ci = lead->client;
             if (v->status != VIRTIO_BLK_S_OK && lead->gstatus == BLK_OK)
                 lead->gstatus = status_of(v->status);
             if (v != lead) {
                 v->phase = PH_FREE;
-                B.free[B.nfree++] = (uint16_t)(v - B.reqs);
+                req_free(v);
             }
             if (--lead->parts)
                 continue;       /* other parts still in flight */
@@ -293,7 +325,7 @@ static void blk_interrupt(struct drv *d)
                 /* The write is done; now make it durable before it completes. */
                 struct blk_req f = { .id = lead->id, .op = BLK_OP_FLUSH, .len = lead->len };
                 lead->phase = PH_FREE;
-                B.free[B.nfree++] = (uint16_t)(lead - B.reqs);
+                req_free(lead);
                 if (!submit(d, ci, &f, VIRTIO_BLK_T_FLUSH, PH_IO))
                     complete(d, ci, f.id, BLK_ERESET, 0);
                 virtq_kick(&B.vq);
@@ -301,7 +333,7 @@ static void blk_interrupt(struct drv *d)
             }
             complete(d, ci, lead->id, lead->gstatus, lead->gstatus == BLK_OK ? lead->len : 0);
             lead->phase = PH_FREE;
-            B.free[B.nfree++] = (uint16_t)(lead - B.reqs);
+            req_free(lead);
             signalled[ci] = true;
         }
         if (virtq_error(&B.vq)) {
@@ -349,7 +381,7 @@ static bool blk_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         if (!drv_client_region(d, c, BLK_REGION_PAGES * 4096ull, m))
             return true;
         struct blk_shared *s = shared(c);
-        uint32_t epoch = s->req_hdr.epoch + 1;
+        uint32_t epoch = d->info->generation;      /* pvk/service.h: the ring's epoch */
         memset(s, 0, sizeof *s);
         s->req_hdr.size = s->cpl_hdr.size = BLK_RING_SIZE;
         s->req_hdr.epoch = s->cpl_hdr.epoch = epoch;
@@ -401,6 +433,7 @@ static const struct drv_ops blk_ops = {
     .request = blk_request,
     .control = blk_control,
     .reset = blk_reset,
+    .check = blk_check,
 };
 
 int main(uint64_t arg)

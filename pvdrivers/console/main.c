@@ -40,6 +40,20 @@ enum { UART_RBR = 0, UART_THR = 0, UART_IER = 1, UART_IIR = 2, UART_LCR = 3, UAR
 
 _Static_assert(TX_BUF_SIZE >= CON_WRITE_MAX, "one write fits a transmit buffer");
 
+/* The buffers' and the input ring's bookkeeping, checked at the top of
+ * every loop iteration (con_check): the ring's indices at most IN_RING
+ * apart; with virtio, every transmit buffer free or in the device
+ * (ntx_free + tx_busy == TX_BUFS), every receive buffer in the device or
+ * held (rx_posted + nheld == rx_bufs). This is the state fault injection's
+ * FI_CORRUPT damages (fi_set_state; only the ring's word in UART mode): the
+ * check turns the damage into an exit before a wrong index hands a reader
+ * stale bytes or writes past the held list. */
+struct con_acct {
+    uint32_t in_head, in_tail;  /* input not read yet: free-running */
+    uint32_t ntx_free, tx_busy;
+    uint32_t nheld, rx_posted;
+};
+
 struct con {
     bool uart;
     uint16_t port;
@@ -50,23 +64,37 @@ struct con {
     uint8_t *tx;                /* TX_BUFS buffers, DMA memory */
     uint64_t tx_phys;
     uint16_t tx_free[TX_BUFS];
-    unsigned ntx_free;
     /* A received buffer whose bytes did not all fit the ring waits here
      * (not given back to the device: it holds the rest of the input). */
     uint16_t held[RX_BUFS];
     uint32_t held_off[RX_BUFS], held_len[RX_BUFS];
-    unsigned nheld;
+    unsigned rx_bufs;           /* receive buffers in circulation */
+    struct con_acct acct;
     /* Input not read yet. */
     uint8_t in[IN_RING];
-    uint32_t in_head, in_tail;  /* free-running */
     bool waiting[DRV_MAX_CLIENTS];
     bool timer_armed;
 };
 static struct con C;
 
-static uint32_t in_used(void) { return C.in_head - C.in_tail; }
+static const char *con_check(struct drv *d)
+{
+    (void)d;
+    const struct con_acct *a = &C.acct;
+    if (a->in_head - a->in_tail > IN_RING)
+        return "input ring: indices more than its size apart";
+    if (C.uart)
+        return NULL;
+    if (a->ntx_free > TX_BUFS || a->tx_busy > TX_BUFS || a->ntx_free + a->tx_busy != TX_BUFS)
+        return "transmit buffers: free + in the device != all";
+    if (a->nheld > RX_BUFS || a->rx_posted > RX_BUFS || a->nheld + a->rx_posted != C.rx_bufs)
+        return "receive buffers: held + in the device != all";
+    return NULL;
+}
+
+static uint32_t in_used(void) { return C.acct.in_head - C.acct.in_tail; }
 static uint32_t in_space(void) { return IN_RING - in_used(); }
-static void in_put(uint8_t b) { C.in[C.in_head++ % IN_RING] = b; }
+static void in_put(uint8_t b) { C.in[C.acct.in_head++ % IN_RING] = b; }
 
 /* Input arrived: wake the readers that found none. */
 static void wake_readers(struct drv *d)
@@ -138,6 +166,7 @@ static int uart_init(struct drv *d)
     uart_out(UART_IER, d->nirq ? IER_RDA : 0);
     (void)uart_in(UART_IIR);
     uart_drain();
+    fi_set_state(&C.acct, 2 * sizeof(uint32_t));   /* the input ring's indices: all UART mode has */
     drv_log(d, "16550 at %#x (shared with the kernel's log), %s", C.port,
             d->nirq ? "receive interrupt" : "polled input");
     return 0;
@@ -157,7 +186,10 @@ static void uart_write(const uint8_t *s, size_t n)
 static void post_rx(unsigned i)
 {
     struct virtq_buf b = { C.rx_phys + (uint64_t)i * RX_BUF_SIZE, RX_BUF_SIZE };
-    virtq_add(&C.rxq, &b, 0, 1, (void *)(uintptr_t)(i + 1));
+    if (virtq_add(&C.rxq, &b, 0, 1, (void *)(uintptr_t)(i + 1)) == 0)
+        C.acct.rx_posted++;
+    else
+        C.rx_bufs--;        /* the queue broke: out of circulation until the reset */
 }
 
 /* Copies the held buffers' bytes into the ring while it has room; buffers
@@ -165,16 +197,16 @@ static void post_rx(unsigned i)
 static void unhold(void)
 {
     bool posted = false;
-    while (C.nheld && in_space()) {
+    while (C.acct.nheld && in_space()) {
         unsigned i = C.held[0];
         while (C.held_off[0] < C.held_len[0] && in_space())
             in_put(C.rx[i * RX_BUF_SIZE + C.held_off[0]++]);
         if (C.held_off[0] < C.held_len[0])
             break;
-        C.nheld--;
-        memmove(&C.held[0], &C.held[1], C.nheld * sizeof C.held[0]);
-        memmove(&C.held_off[0], &C.held_off[1], C.nheld * sizeof C.held_off[0]);
-        memmove(&C.held_len[0], &C.held_len[1], C.nheld * sizeof C.held_len[0]);
+        C.acct.nheld--;
+        memmove(&C.held[0], &C.held[1], C.acct.nheld * sizeof C.held[0]);
+        memmove(&C.held_off[0], &C.held_off[1], C.acct.nheld * sizeof C.held_off[0]);
+        memmove(&C.held_len[0], &C.held_len[1], C.acct.nheld * sizeof C.held_len[0]);
         post_rx(i);
         posted = true;
     }
@@ -186,8 +218,10 @@ static void reap_tx(void)
 {
     uint32_t len;
     void *tok;
-    while ((tok = virtq_get_used(&C.txq, &len)) != NULL)
-        C.tx_free[C.ntx_free++] = (uint16_t)((uintptr_t)tok - 1);
+    while ((tok = virtq_get_used(&C.txq, &len)) != NULL) {
+        C.tx_free[C.acct.ntx_free++] = (uint16_t)((uintptr_t)tok - 1);
+        C.acct.tx_busy--;
+    }
 }
 
 static int con_init(struct drv *d)
@@ -209,12 +243,16 @@ static int con_init(struct drv *d)
         rc = virtio_dev_setup_queue(v, &C.txq, 1, TX_BUFS, &d->mem, 0, d->vectors[1]);
     if (rc != 0)
         return rc;
-    C.nheld = 0;
-    C.ntx_free = 0;
+    C.acct.nheld = 0;
+    C.acct.ntx_free = 0;
+    C.acct.tx_busy = 0;
+    C.acct.rx_posted = 0;
     for (unsigned i = TX_BUFS; i-- > 0;)
-        C.tx_free[C.ntx_free++] = (uint16_t)i;
+        C.tx_free[C.acct.ntx_free++] = (uint16_t)i;
+    C.rx_bufs = RX_BUFS < C.rxq.size ? RX_BUFS : C.rxq.size;
     for (unsigned i = 0; i < RX_BUFS && i < C.rxq.size; i++)
         post_rx(i);
+    fi_set_state(&C.acct, sizeof C.acct);
     virtq_disable_cb(&C.txq);       /* transmissions are reaped when buffers are needed */
     drv_log(d, "virtio-console port 0: receive queue of %u, transmit queue of %u", C.rxq.size, C.txq.size);
     return 0;
@@ -242,10 +280,11 @@ static void virtio_receive(struct drv *d)
         void *tok;
         while ((tok = virtq_get_used(&C.rxq, &len)) != NULL) {
             unsigned i = (unsigned)((uintptr_t)tok - 1);
-            C.held[C.nheld] = (uint16_t)i;
-            C.held_off[C.nheld] = 0;
-            C.held_len[C.nheld] = len;
-            C.nheld++;
+            C.held[C.acct.nheld] = (uint16_t)i;
+            C.held_off[C.acct.nheld] = 0;
+            C.held_len[C.acct.nheld] = len;
+            C.acct.nheld++;
+            C.acct.rx_posted--;
             unhold();
         }
         if (virtq_error(&C.rxq) || virtq_error(&C.txq)) {
@@ -264,7 +303,7 @@ static bool virtio_write(struct drv *d, const uint8_t *s, size_t n)
 {
     reap_tx();
     uint64_t deadline = 0;
-    while (!C.ntx_free) {
+    while (!C.acct.ntx_free) {
         if (virtq_error(&C.txq)) {
             d->ops->reset(d);
             return false;
@@ -274,25 +313,28 @@ static bool virtio_write(struct drv *d, const uint8_t *s, size_t n)
             deadline = now + TX_WAIT_NS;
         if (now >= deadline)
             return false;
+        drv_poll_ping(d);
         sys_yield();
         reap_tx();
     }
-    unsigned i = C.tx_free[--C.ntx_free];
+    unsigned i = C.tx_free[--C.acct.ntx_free];
     memcpy(C.tx + (size_t)i * TX_BUF_SIZE, s, n);
     struct virtq_buf b = { C.tx_phys + (uint64_t)i * TX_BUF_SIZE, (uint32_t)n };
     if (virtq_add(&C.txq, &b, 1, 0, (void *)(uintptr_t)(i + 1)) != 0) {
-        C.tx_free[C.ntx_free++] = (uint16_t)i;
+        C.tx_free[C.acct.ntx_free++] = (uint16_t)i;
         return false;
     }
+    C.acct.tx_busy++;
     virtq_kick(&C.txq);
     /* The device may take the buffer later (QEMU's virtio-pci handles the
      * doorbell in its I/O thread): wait a little, so that a write is out
      * when the reply says so (and before a power-off that follows). A host
      * that does not read gets the bytes when it does. */
     uint64_t until = (uint64_t)sys_time().ret + TX_SETTLE_NS;
-    for (reap_tx(); C.ntx_free < TX_BUFS && !virtq_error(&C.txq); reap_tx()) {
+    for (reap_tx(); C.acct.ntx_free < TX_BUFS && !virtq_error(&C.txq); reap_tx()) {
         if ((uint64_t)sys_time().ret >= until)
             break;
+        drv_poll_ping(d);
         sys_yield();
     }
     return true;
@@ -311,6 +353,7 @@ static void arm_poll(struct drv *d)
 
 static void con_interrupt(struct drv *d)
 {
+    drv_fault_point(d);     /* the device's input and finished writes not taken yet */
     if (C.uart) {
         C.timer_armed = false;      /* a timer tick, or the line: either way look */
         uart_drain();
@@ -357,6 +400,7 @@ static bool con_control(struct drv *d, struct drv_client *c, struct msg *m, uint
             uart_write(text, n);
         else if (n)
             ok = virtio_write(d, text, n);
+        drv_fault_point(d);     /* written, the writer not told */
         m->tag = TAG(0, 1, 0);
         m->mr[0] = ok ? n : (uint64_t)SYS_EBUSY;
         return true;
@@ -368,8 +412,8 @@ static bool con_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         uint8_t text[CON_READ_MAX];
         size_t n = 0;
         while (n < max && in_used())
-            text[n++] = C.in[C.in_tail++ % IN_RING];
-        if (!C.uart && C.nheld)
+            text[n++] = C.in[C.acct.in_tail++ % IN_RING];
+        if (!C.uart && C.acct.nheld)
             unhold();
         if (n == 0 && max && c) {
             C.waiting[c - d->clients] = true;
@@ -407,6 +451,7 @@ static const struct drv_ops con_ops = {
     .request = con_request,
     .control = con_control,
     .reset = con_reset,
+    .check = con_check,
 };
 
 int main(uint64_t arg)

@@ -1,6 +1,14 @@
 /* The driver skeleton: see drv.h. */
 #include <stdarg.h>
 #include "drv.h"
+#include "pvk/ring.h"
+#include "pvk/service.h"
+
+/* 1: log every PVK_FAULT_INJECT that arms a fault (campaigns arm thousands
+ * of times: off by default). */
+#ifndef DRV_DEBUG
+#define DRV_DEBUG 0
+#endif
 
 #define REGS_VA  0x0000005000000000ull
 #define BAR_VA   0x0000005100000000ull      /* BAR i at BAR_VA + i * BAR_STRIDE */
@@ -314,12 +322,81 @@ void drv_reply_doorbell(struct drv *d, struct drv_client *c, struct msg *m)
     rt_slot_free((int)bell);
 }
 
+/* --- supervision: heartbeats, invariants, fault injection ---------------------- */
+
+void drv_check(struct drv *d)
+{
+    const char *why = d->ops->check ? d->ops->check(d) : NULL;
+    if (__builtin_expect(why != NULL, 0)) {
+        drv_log(d, "state corrupt: %s; exiting", why);
+        rt_exit(2);
+    }
+}
+
+static void answer_ping(struct drv *d)
+{
+    if (d->heartbeat)
+        sys_signal(PVK_SLOT_HEARTBEAT, 0);      /* badged: the supervisor knows who */
+}
+
+void drv_poll_ping(struct drv *d)
+{
+    uint64_t bits = 0;
+    if (!d->heartbeat || ntfn_poll(d->ntfn, &bits) != 0 || !bits)
+        return;
+    if (bits & PVK_NTFN_PING)
+        answer_ping(d);
+    bits &= ~PVK_NTFN_PING;
+    if (bits)
+        sys_signal(d->ntfn, bits);              /* the rest is for the loop */
+}
+
+/* The driver's last words before an injected fault: the time, in the first
+ * ring header of every open client's region (pvk/ring.h: fault_ns), so the
+ * recovery benchmark measures from the fault itself. */
+static struct drv *fire_drv;
+static void fire_hook(enum fi_kind kind)
+{
+    (void)kind;
+    struct drv *d = fire_drv;
+    if (!d)
+        return;
+    uint64_t now = (uint64_t)sys_time().ret;
+    for (unsigned i = 0; i < DRV_MAX_CLIENTS; i++) {
+        struct drv_client *c = &d->clients[i];
+        if (c->open && c->shared && c->size >= sizeof(struct pvk_ring_hdr))
+            ((volatile struct pvk_ring_hdr *)c->shared)->fault_ns = now;
+    }
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* PVK_FAULT_INJECT (pvk/service.h): only for a client badged
+ * PVK_BADGE_INJECT. */
+static void fault_inject(struct drv *d, struct msg *m)
+{
+    m->tag = TAG(0, 2, 0);
+    m->mr[1] = 0;
+    if (!(m->badge & PVK_BADGE_INJECT)) {
+        m->mr[0] = (uint64_t)SYS_ERIGHTS;
+        return;
+    }
+    uint64_t kind = m->mr[0], seed = m->mr[1];
+    uint32_t window = m->mr[2] > UINT32_MAX ? UINT32_MAX : (uint32_t)m->mr[2];
+    uint32_t k = kind > FI_NONE && kind < FI_KIND_COUNT ? fi_arm((enum fi_kind)kind, seed, window) : 0;
+    m->mr[0] = k ? 0 : (uint64_t)SYS_EINVAL;
+    m->mr[1] = k;
+    if (DRV_DEBUG && k)
+        drv_log(d, "fault injection armed: %s at point %u (seed %#llx)", fi_kind_name((enum fi_kind)kind), k,
+                (unsigned long long)seed);
+}
+
 /* --- the loop ------------------------------------------------------------------ */
 
 static _Noreturn void run(struct drv *d)
 {
     int recv_slot = rt_slot_alloc();
     for (;;) {
+        drv_check(d);
         struct ipc_buffer *b = rt_ipc_buffer();
         b->recv_slot = recv_slot > 0 ? (uint64_t)recv_slot : 0;
         struct msg m;
@@ -327,6 +404,8 @@ static _Noreturn void run(struct drv *d)
             continue;
         if (TAG_LABEL(m.tag) == LABEL_NOTIFY && m.badge == 0) {
             uint64_t bits = m.mr[0];
+            if (bits & PVK_NTFN_PING)
+                answer_ping(d);     /* first: a busy driver is not a hung one */
             if (bits & 1) {
                 d->wake_tsc = __builtin_ia32_rdtsc();
                 if (d->virtio && !d->msix)
@@ -344,9 +423,36 @@ static _Noreturn void run(struct drv *d)
             got = (uint64_t)recv_slot;
             recv_slot = rt_slot_alloc();    /* the handler owns the received capability */
         }
+        if (TAG_LABEL(m.tag) == PVK_FAULT_INJECT) {
+            if (got) {
+                sys_cap_delete(got);
+                rt_slot_free((int)got);
+            }
+            fault_inject(d, &m);
+            ipc_reply(&m);
+            continue;
+        }
         struct drv_client *c = client_by_badge(d, m.badge);
         if (d->ops->control(d, c, &m, got))
             ipc_reply(&m);
+    }
+}
+
+/* Tells the device manager the driver is ready (status 0) or not; with
+ * success goes the capability it pings the driver with (the driver's
+ * notification badged PVK_NTFN_PING). */
+static void tell_ready(struct drv *d, int rc)
+{
+    struct msg m = { .tag = TAG(DEVMGR_READY, 1, 0), .mr = { (uint64_t)(long)(rc == 0 ? 0 : -1) } };
+    int ping = rc == 0 ? rt_slot_alloc() : -1;
+    if (ping > 0 && sys_cap_copy(d->ntfn, (uint64_t)ping, CAP_R_WRITE, PVK_NTFN_PING).ret == 0) {
+        rt_ipc_buffer()->send_cap = (uint64_t)ping;
+        m.tag = TAG(DEVMGR_READY, 1, 1);
+    }
+    ipc_call(PVK_SLOT_DEVMGR, &m);
+    if (ping > 0) {
+        sys_cap_delete((uint64_t)ping);
+        rt_slot_free(ping);
     }
 }
 
@@ -367,6 +473,9 @@ int drv_main(const struct drv_ops *ops)
         sys_ntfn_bind((uint64_t)ntfn).ret != 0)
         rt_panic("%s: no notification", ops->name);
     d->ntfn = (uint64_t)ntfn;
+    d->heartbeat = sys_cap_info(PVK_SLOT_HEARTBEAT).ret == CAP_NOTIFICATION;
+    fire_drv = d;
+    fi_set_fire_hook(fire_hook);
 
     d->virtio = ops->device_type != 0 && d->info->transport != PVK_TRANSPORT_UART;
     int rc = d->virtio ? setup_transport(d) : 0;
@@ -374,8 +483,7 @@ int drv_main(const struct drv_ops *ops)
         setup_interrupts(d);
         rc = d->virtio ? start_device(d) : ops->init(d);
     }
-    struct msg m = { .tag = TAG(DEVMGR_READY, 1, 0), .mr = { (uint64_t)(long)(rc == 0 ? 0 : -1) } };
-    ipc_call(PVK_SLOT_DEVMGR, &m);
+    tell_ready(d, rc);
     if (rc != 0)
         return 1;
     ack_lines(d);       /* lines are routed masked: open them */

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "faultinj.h"
 #include "runtime.h"
 #include "virtio_dev.h"
 #include "pvk/devinfo.h"
@@ -56,6 +57,11 @@ struct drv_ops {
     /* The device broke the protocol: reset it and set up again (the
      * library resets and calls init again after this). */
     void (*reset)(struct drv *d);
+    /* The driver's invariants over its own bookkeeping (at least the state
+     * it registered with fi_set_state): NULL when they hold, else what is
+     * broken. A few compares: it runs at the top of every loop iteration
+     * and right after a fault point fired (drv_fault_point). May be NULL. */
+    const char *(*check)(struct drv *d);
 };
 
 struct drv {
@@ -71,6 +77,7 @@ struct drv {
     struct drv_client clients[DRV_MAX_CLIENTS];
     bool virtio;                /* a virtio transport (not PVK_TRANSPORT_UART) */
     uint64_t wake_tsc;          /* TSC when the loop last woke for a device interrupt */
+    bool heartbeat;             /* PVK_SLOT_HEARTBEAT holds the supervisor's notification */
 };
 
 /* Runs the driver; returns only if it cannot start (the exit code). */
@@ -102,6 +109,24 @@ static inline void drv_signal_client(struct drv_client *c)
 {
     sys_signal(c->ntfn, 1);
 }
+/* Runs ops->check; a violation is logged ("state corrupt: ...; exiting")
+ * and ends the process with exit status 2: corrupt state ends in a
+ * detected failure (and a restart), never in wrong data. */
+void drv_check(struct drv *d);
+/* A fault point (faultinj.h fi_point) in a driver's request or completion
+ * path. A fault that returns (FI_CORRUPT) is checked for at once, before
+ * the damaged state is used: the driver's bookkeeping must be consistent
+ * wherever it puts one. */
+static inline void drv_fault_point(struct drv *d)
+{
+    if (__builtin_expect(fi_countdown != 0, 0) && --fi_countdown == 0) {
+        fi_fire();
+        drv_check(d);
+    }
+}
+/* Answers a heartbeat ping that arrived while the driver is busy in a long
+ * operation (other pending notification bits stay pending for the loop). */
+void drv_poll_ping(struct drv *d);
 /* Logs "name: text". */
 void drv_log(struct drv *d, const char *fmt, ...) __attribute__((format(__printf__, 2, 3)));
 

@@ -39,7 +39,22 @@ struct side {
     struct virtq vq;
     struct slot slots[QUEUE_SIZE];
     uint16_t free[QUEUE_SIZE];
-    unsigned nfree;
+    uint32_t *nfree;        /* in struct net_acct */
+};
+
+/* The chains' bookkeeping, per queue: every slot is free or in the device
+ * on behalf of one client, nfree + the clients' chains out == QUEUE_SIZE,
+ * checked at the top of every loop iteration (net_check). This is the
+ * state fault injection's FI_CORRUPT damages (fi_set_state): the check
+ * turns the damage into an exit before a wrong count lets a client's ring
+ * overflow or a wrong index hands out a slot in use. */
+struct net_acct {
+    uint32_t nfree[2];                      /* [RXQ], [TXQ] */
+    /* Chains in the device per client: a descriptor is taken only while
+     * the ring it comes back on has room for it and all of these, so
+     * nothing is ever lost to a full ring (a client that lends too much
+     * waits). */
+    uint32_t rx_out[DRV_MAX_CLIENTS], tx_out[DRV_MAX_CLIENTS];
 };
 
 struct net {
@@ -57,10 +72,7 @@ struct net {
     uint32_t tx_tail[DRV_MAX_CLIENTS], tx_done_head[DRV_MAX_CLIENTS];
     uint32_t rx_free_tail[DRV_MAX_CLIENTS], rx_head[DRV_MAX_CLIENTS];
     bool broken_ring[DRV_MAX_CLIENTS];
-    /* Chains in the device per client: a descriptor is taken only while the
-     * ring it comes back on has room for it and all of these, so nothing
-     * is ever lost to a full ring (a client that lends too much waits). */
-    uint32_t rx_out[DRV_MAX_CLIENTS], tx_out[DRV_MAX_CLIENTS];
+    struct net_acct acct;
     unsigned next_client;   /* round robin for rx buffers */
 };
 static struct net N;
@@ -70,21 +82,36 @@ static struct net_shared *shared(struct drv_client *c)
     return (struct net_shared *)c->shared;
 }
 
+static const char *net_check(struct drv *d)
+{
+    (void)d;
+    uint64_t rx = N.acct.nfree[RXQ], tx = N.acct.nfree[TXQ];
+    bool bad = rx > QUEUE_SIZE || tx > QUEUE_SIZE;
+    for (unsigned i = 0; i < DRV_MAX_CLIENTS; i++) {
+        bad |= N.acct.rx_out[i] > QUEUE_SIZE || N.acct.tx_out[i] > QUEUE_SIZE;
+        rx += N.acct.rx_out[i];
+        tx += N.acct.tx_out[i];
+    }
+    if (bad || rx != QUEUE_SIZE || tx != QUEUE_SIZE)
+        return "chains: free + the clients' chains out != queue size";
+    return NULL;
+}
+
 static void side_init(struct side *s, unsigned first_hdr)
 {
-    s->nfree = 0;
+    *s->nfree = 0;
     for (unsigned i = QUEUE_SIZE; i-- > 0;) {
         s->slots[i] = (struct slot){ .hdr = &N.hdrs[first_hdr + i],
                                      .hdr_phys = N.hdrs_phys + (first_hdr + i) * sizeof N.hdrs[0] };
-        s->free[s->nfree++] = (uint16_t)i;
+        s->free[(*s->nfree)++] = (uint16_t)i;
     }
 }
 
 static struct slot *slot_get(struct side *s)
 {
-    if (!s->nfree)
+    if (!*s->nfree)
         return NULL;
-    struct slot *sl = &s->slots[s->free[--s->nfree]];
+    struct slot *sl = &s->slots[s->free[--*s->nfree]];
     sl->busy = true;
     return sl;
 }
@@ -92,7 +119,7 @@ static struct slot *slot_get(struct side *s)
 static void slot_put(struct side *s, struct slot *sl)
 {
     sl->busy = false;
-    s->free[s->nfree++] = (uint16_t)(sl - s->slots);
+    s->free[(*s->nfree)++] = (uint16_t)(sl - s->slots);
 }
 
 static void read_link(struct drv *d)
@@ -137,8 +164,11 @@ static int net_init(struct drv *d)
         rc = virtio_dev_setup_queue(v, &N.tx.vq, TXQ, QUEUE_SIZE, &d->mem, 2, d->vectors[TXQ]);
     if (rc != 0)
         return rc;
+    N.rx.nfree = &N.acct.nfree[RXQ];
+    N.tx.nfree = &N.acct.nfree[TXQ];
     side_init(&N.rx, 0);
     side_init(&N.tx, QUEUE_SIZE);
+    fi_set_state(&N.acct, sizeof N.acct);
     N.skip = 0;
     drv_log(d, "virtio-net: MAC %02x:%02x:%02x:%02x:%02x:%02x%s, link %s, %u-byte header%s%s%s, queues of %u/%u",
             N.mac[0], N.mac[1], N.mac[2], N.mac[3], N.mac[4], N.mac[5],
@@ -197,7 +227,7 @@ static bool post_rx(unsigned ci, uint64_t offset, uint32_t len, uint64_t phys)
     sl->client = (uint8_t)ci;
     sl->offset = offset;
     sl->len = len;
-    N.rx_out[ci]++;
+    N.acct.rx_out[ci]++;
     return true;
 }
 
@@ -215,8 +245,8 @@ static bool take_rx_free(struct drv *d, unsigned ci, bool *signal)
         return false;
     }
     bool added = false;
-    for (; n > 0 && N.rx.nfree && virtq_num_free(&N.rx.vq) &&
-           pvk_ring_space(&s->rx_hdr, NET_RING_SIZE, N.rx_head[ci]) > (int64_t)N.rx_out[ci]; n--) {
+    for (; n > 0 && *N.rx.nfree && virtq_num_free(&N.rx.vq) &&
+           pvk_ring_space(&s->rx_hdr, NET_RING_SIZE, N.rx_head[ci]) > (int64_t)N.acct.rx_out[ci]; n--) {
         struct net_desc nd = s->rx_free[N.rx_free_tail[ci] % NET_RING_SIZE];   /* one copy */
         if (!desc_ok(c, nd.offset, nd.len) || nd.len < 64) {
             bad_desc(d, ci, "rx_free", &nd);
@@ -269,8 +299,8 @@ static bool take_tx(struct drv *d, unsigned ci, bool *signal)
         return false;
     }
     bool added = false;
-    for (; n > 0 && N.tx.nfree && virtq_num_free(&N.tx.vq) &&
-           pvk_ring_space(&s->tx_done_hdr, NET_RING_SIZE, N.tx_done_head[ci]) > (int64_t)N.tx_out[ci]; n--) {
+    for (; n > 0 && *N.tx.nfree && virtq_num_free(&N.tx.vq) &&
+           pvk_ring_space(&s->tx_done_hdr, NET_RING_SIZE, N.tx_done_head[ci]) > (int64_t)N.acct.tx_out[ci]; n--) {
         struct net_desc nd = s->tx[N.tx_tail[ci] % NET_RING_SIZE];
         bool ok = desc_ok(c, nd.offset, nd.len) && nd.len >= 14;
         struct virtio_net_hdr h = { 0 };
@@ -299,8 +329,9 @@ static bool take_tx(struct drv *d, unsigned ci, bool *signal)
             sl->client = (uint8_t)ci;
             sl->offset = nd.offset;
             sl->len = nd.len;
-            N.tx_out[ci]++;
+            N.acct.tx_out[ci]++;
             added = true;
+            drv_fault_point(d);     /* on the device's queue, not kicked, not sent back */
         }
         pvk_store_release(&s->tx_hdr.tail, ++N.tx_tail[ci]);
     }
@@ -355,7 +386,7 @@ static void rx_done(struct drv *d, struct slot *sl, uint32_t len, bool signal[DR
     uint32_t posted = sl->len;
     struct virtio_net_hdr_mrg_rxbuf h = *sl->hdr;    /* one copy: the device may write it again */
     slot_put(&N.rx, sl);
-    N.rx_out[ci]--;
+    N.acct.rx_out[ci]--;
     bool drop = false;
     if (N.skip) {                   /* the rest of a frame spread over several buffers */
         N.skip--;
@@ -412,15 +443,17 @@ static void net_interrupt(struct drv *d)
         uint32_t len;
         struct slot *sl;
         bool repost = false;
-        while ((sl = virtq_get_used(&N.rx.vq, &len)) != NULL)
+        while ((sl = virtq_get_used(&N.rx.vq, &len)) != NULL) {
+            drv_fault_point(d);     /* received, not handed to the client nor posted again */
             rx_done(d, sl, len, signal, &repost);
+        }
         if (repost)
             virtq_kick(&N.rx.vq);
         while ((sl = virtq_get_used(&N.tx.vq, &len)) != NULL) {
             if (d->clients[sl->client].open && give_back(d, sl->client, false, sl->offset, sl->len, 0))
                 signal[sl->client] = true;
             N.tx_frames++;
-            N.tx_out[sl->client]--;
+            N.acct.tx_out[sl->client]--;
             slot_put(&N.tx, sl);
         }
         if (virtq_error(&N.rx.vq) || virtq_error(&N.tx.vq)) {
@@ -455,8 +488,8 @@ static void net_reset(struct drv *d)
         if (t->busy)
             give_back(d, t->client, false, t->offset, 0, NET_DESC_F_ERROR);
     }
-    memset(N.rx_out, 0, sizeof N.rx_out);      /* counted again as they are posted */
-    memset(N.tx_out, 0, sizeof N.tx_out);
+    memset(N.acct.rx_out, 0, sizeof N.acct.rx_out);      /* counted again as they are posted */
+    memset(N.acct.tx_out, 0, sizeof N.acct.tx_out);
     virtio_reset(&d->vdev);
     if (virtio_dev_init(&d->vdev, &d->t, d->ops->features) != 0)
         rt_panic("%s: the device cannot be negotiated again after a reset", d->info->name);
@@ -488,7 +521,7 @@ static bool net_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         /* Buffers a previous opening lent stay with the device until it
          * fills them; they then arrive on the new rings. */
         struct net_shared *s = shared(c);
-        uint32_t epoch = s->tx_hdr.epoch + 1;
+        uint32_t epoch = d->info->generation;      /* pvk/service.h: the rings' epoch */
         memset(s, 0, sizeof *s);
         s->tx_hdr.size = s->tx_done_hdr.size = s->rx_free_hdr.size = s->rx_hdr.size = NET_RING_SIZE;
         s->tx_hdr.epoch = s->tx_done_hdr.epoch = s->rx_free_hdr.epoch = s->rx_hdr.epoch = epoch;
@@ -540,6 +573,7 @@ static const struct drv_ops net_ops = {
     .request = net_request,
     .control = net_control,
     .reset = net_reset,
+    .check = net_check,
 };
 
 int main(uint64_t arg)

@@ -11,7 +11,10 @@
 #include "pci.h"
 #include "runtime.h"
 #include "spawn.h"
+#include "manifest.h"
+#include "superv.h"
 #include "pvk/devinfo.h"
+#include "pvk/service.h"
 
 /* Slots init gives the device manager. */
 #define DM_SLOT_BOOTINFO  3     /* frame: a copy of init's boot information */
@@ -24,12 +27,17 @@
 #define DM_MAX_DEVICES 16
 extern uint64_t dm_death_ntfn;      /* bit i: device i's driver died */
 #define DM_MAX_GIVEN   16       /* capabilities derived for one driver */
+#define DM_MAX_WATCH   8        /* clients told when a driver instance stops */
+/* Bits of dm_death_ntfn: 0..15 device i's driver died; 32..47 device i's
+ * driver answered a heartbeat ping. */
+#define DM_PONG_BIT(i) (1ull << (32 + (i)))
 
 struct device {
     char name[16];
     uint32_t type, instance;
     uint32_t transport;             /* enum pvk_transport */
     const char *driver;             /* program in the bundle, NULL: none */
+    const struct manifest_entry *entry; /* its manifest line (NULL: none for this type) */
     struct pci_func pci;
     uint64_t mmio_paddr;
     uint32_t mmio_gsi, mmio_mode;
@@ -43,6 +51,15 @@ struct device {
     uint64_t pool;
     uint64_t given[DM_MAX_GIVEN];   /* derived capabilities to revoke when it dies */
     unsigned ngiven;
+    /* Supervision (supervise.c). */
+    struct svc_track track;
+    uint64_t ping;                  /* the driver's notification, badged PVK_NTFN_PING (0: none yet) */
+    uint64_t pinged_at;             /* an unanswered ping's time (0: none) */
+    uint64_t next_ping;             /* when to ping next */
+    uint64_t last_words;            /* when its last injected fault fired (DEVMGR_LAST_WORDS) */
+    uint64_t ready_at;              /* when the running instance became ready */
+    uint64_t watch[DM_MAX_WATCH];   /* clients' notifications (slots) */
+    unsigned nwatch;
     unsigned restarts;
 };
 
@@ -67,5 +84,30 @@ void dm_start_driver(struct device *d);
  * capability it was given revoked. Returns the DMA frames released. */
 long dm_reclaim(struct device *d, const char *why);
 const struct pci_cfg *dm_pci_cfg(void);
+
+/* Supervision (supervise.c): the manifest, restart policy, heartbeats. */
+extern struct manifest dm_manifest;
+void dm_load_manifest(void);
+/* The manifest's driver entry for a virtio type (NULL: none). */
+const struct manifest_entry *dm_driver_entry(uint32_t type);
+/* The driver instance ended (why: enum pvk_svc_failure): take the device
+ * back, tell its clients, and restart it or not as its policy says. */
+void dm_driver_ended(struct device *d, enum pvk_svc_failure why, uint32_t vector, uint64_t address);
+/* The driver reported DEVMGR_READY (ok: its start-up worked; ping: its
+ * notification for heartbeats, a slot we now own, or 0). */
+void dm_driver_ready(struct device *d, bool ok, uint64_t ping);
+/* A heartbeat answer arrived from device i's driver. */
+void dm_pong(struct device *d);
+/* Heartbeats, ready time-outs and back-offs due at now; returns the next
+ * time something is due (0: nothing). */
+uint64_t dm_tick(uint64_t now);
+/* A client's notification to tell when the driver stops (slot owned now). */
+void dm_watch(struct device *d, uint64_t ntfn);
+/* Tells every watcher the instance stopped and forgets them. */
+void dm_tell_watchers(struct device *d);
+/* SUP_* control messages; fills the reply in m. privileged: may change states. */
+void dm_control(struct msg *m, bool privileged);
+/* Starts the driver of d (a new generation), logging a failure to start. */
+void dm_launch(struct device *d);
 
 #endif

@@ -99,13 +99,17 @@ static const char *type_name(uint32_t type)
     }
 }
 
-/* The driver program for a virtio type, if the bundle holds it. */
+/* The driver program for a virtio type: its manifest line's, if the
+ * bundle holds it (a line naming a missing program is logged). */
 static const char *driver_for(uint32_t type)
 {
-    const char *prog = type == 1 ? "net" : type == 2 ? "blk" : type == 3 ? "console" : NULL;
+    const struct manifest_entry *m = dm_driver_entry(type);
     struct cpio_entry e;
-    if (prog && cpio_find(dm_bundle, dm_boot->bundle_size, prog, &e) == CPIO_OK)
-        return prog;
+    if (!m)
+        return NULL;
+    if (cpio_find(dm_bundle, dm_boot->bundle_size, m->program, &e) == CPIO_OK)
+        return m->program;
+    printf("devmgr: manifest line %u: driver %s: no program '%s' in the bundle", m->line, m->name, m->program);
     return NULL;
 }
 
@@ -120,6 +124,7 @@ static struct device *new_device(uint32_t type, uint32_t transport)
             d->instance++;
     snprintf(d->name, sizeof d->name, "%s%u", type_name(type), d->instance);
     d->driver = driver_for(type);
+    d->entry = dm_driver_entry(type);
     return d;
 }
 

@@ -2,19 +2,11 @@
  * device back when the driver dies (see devmgr.h). */
 #include "devmgr.h"
 
-#define DRIVER_PRIORITY 60
-#define DRIVER_QUOTA    (1u << 20)
-
-/* DMA memory a driver may hold: its queues and one 2 MiB shared region per
- * client (two clients for disks and network cards; the console's buffers
- * are small). */
+/* DMA memory a driver may hold (its manifest line's dma=): its queues and
+ * one 2 MiB shared region per client. */
 static uint64_t dma_allowance(const struct device *d)
 {
-    switch (d->transport == PVK_TRANSPORT_UART ? 0 : d->type) {
-    case 1: return 5u << 20;    /* net */
-    case 2: return 5u << 20;    /* blk */
-    default: return 1u << 20;   /* console, UART */
-    }
+    return d->entry ? d->entry->dma : 1u << 20;
 }
 #define SCRATCH_VA      0x0000003c00000000ull
 #define VIRTIO_MMIO_STATUS 0x70
@@ -48,6 +40,7 @@ static uint64_t make_devinfo(struct device *d)
     di->platform_flags = dm_boot->platform_flags;
     strlcpy(di->name, d->name, sizeof di->name);
     di->dma_allowance = dma_allowance(d);
+    di->generation = d->track.generation;
     if (d->transport == PVK_TRANSPORT_UART) {
         di->uart_port = d->uart_port;
         di->irq_kind = PVK_IRQ_LINE;
@@ -89,7 +82,10 @@ void dm_start_driver(struct device *d)
     struct spawn_caps caps[24];
     unsigned n = 0;
     d->ngiven = 0;
+    d->pool = d->service_ep = 0;
     d->ready = false;
+    if (!d->entry || !d->driver)
+        return;
 
     uint64_t info = make_devinfo(d);
     if (!info) {
@@ -102,6 +98,11 @@ void dm_start_driver(struct device *d)
     if (!to_me || sys_cap_copy(DM_SLOT_EP, to_me, CAP_R_WRITE, 0xd10000ull | (uint64_t)(d - dm_devices)).ret)
         return;
     caps[n++] = (struct spawn_caps){ to_me, PVK_SLOT_DEVMGR, CAP_R_WRITE };
+    /* Heartbeat answers: our notification, badged with the device's bit. */
+    uint64_t pong = new_slot(d);
+    if (!pong || sys_cap_copy(dm_death_ntfn, pong, CAP_R_WRITE, DM_PONG_BIT(d - dm_devices)).ret)
+        return;
+    caps[n++] = (struct spawn_caps){ pong, PVK_SLOT_HEARTBEAT, CAP_R_WRITE };
     /* A DMA pool: its frames outlive the driver until the device is reset. */
     d->pool = new_slot(d);
     if (!d->pool || sys_device(INIT_CAP_DEVMEM_BASE, SYS_DEV_DMA_POOL, d->pool, dma_allowance(d), 0).ret) {
@@ -180,12 +181,13 @@ void dm_start_driver(struct device *d)
 
     struct spawn_args a = {
         .bundle = dm_bundle, .bundle_size = dm_boot->bundle_size, .name = d->driver,
-        .quota = DRIVER_QUOTA, .priority = DRIVER_PRIORITY, .arg = 0,
+        .quota = d->entry->quota, .priority = d->entry->priority, .arg = 0,
         .fault_ep = DM_SLOT_EP, .fault_badge = 0xfa0000ull | (uint64_t)(d - dm_devices), .caps = caps, .ncaps = n,
     };
     long rc = spawn(&a, &d->proc);
     if (rc < 0) {
         printf("devmgr: %s: cannot start driver %s: error %ld", d->name, d->driver, rc);
+        dm_reclaim(d, "it did not start");
         return;
     }
     d->running = true;
@@ -216,12 +218,15 @@ static void reset_device(struct device *d)
 
 long dm_reclaim(struct device *d, const char *why)
 {
-    if (!d->running)
+    bool was_running = d->running;
+    if (!was_running && !d->ngiven)
         return 0;
-    sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_DEATH_NTFN, 0);    /* we know */
-    sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_KILL, 0);
+    if (was_running) {
+        sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_DEATH_NTFN, 0);    /* we know */
+        sys_thread_ctl(d->proc.thread_slot, SYS_THREAD_KILL, 0);
+    }
     reset_device(d);
-    long released = sys_device(d->pool, SYS_DEV_DMA_RELEASE, 0, 0, 0).ret;
+    long released = d->pool ? sys_device(d->pool, SYS_DEV_DMA_RELEASE, 0, 0, 0).ret : 0;
     for (unsigned i = d->ngiven; i-- > 0;) {
         uint64_t s = d->given[i];
         if (s == d->service_ep)
@@ -232,18 +237,24 @@ long dm_reclaim(struct device *d, const char *why)
     }
     /* The service endpoint goes with the driver: clients' calls fail with
      * SYS_EDEAD and they look the device up again. */
-    sys_cap_revoke(d->service_ep);
-    sys_cap_delete(d->service_ep);
-    rt_slot_free((int)d->service_ep);
-    sys_cap_revoke(d->proc.thread_slot);
-    sys_cap_revoke(d->proc.process_slot);
-    sys_cap_delete(d->proc.thread_slot);
-    sys_cap_delete(d->proc.process_slot);
-    rt_slot_free((int)d->proc.thread_slot);
-    rt_slot_free((int)d->proc.process_slot);
+    if (d->service_ep) {
+        sys_cap_revoke(d->service_ep);
+        sys_cap_delete(d->service_ep);
+        rt_slot_free((int)d->service_ep);
+    }
+    if (was_running) {
+        sys_cap_revoke(d->proc.thread_slot);
+        sys_cap_revoke(d->proc.process_slot);
+        sys_cap_delete(d->proc.thread_slot);
+        sys_cap_delete(d->proc.process_slot);
+        rt_slot_free((int)d->proc.thread_slot);
+        rt_slot_free((int)d->proc.process_slot);
+    }
     d->ngiven = 0;
+    d->pool = d->service_ep = 0;
     d->running = d->ready = false;
     d->restarts++;
-    printf("devmgr: %s: driver stopped (%s); device reset, %ld DMA frames released", d->name, why, released);
+    if (d->track.restarts <= 20 || d->track.restarts % 100 == 0)
+        printf("devmgr: %s: driver stopped (%s); device reset, %ld DMA frames released", d->name, why, released);
     return released;
 }

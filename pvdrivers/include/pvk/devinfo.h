@@ -85,6 +85,10 @@ _Static_assert(sizeof(struct pvk_devinfo) <= 4096, "the hand-over fits a page");
  *                   given up; PVK_ESTOPPED: stopped on request)
  *   DEVMGR_LOOKUP_NAME  the same by name: MR0..MR1 = "blk0" (service.h
  *                   pvk_name_pack)
+ *   DEVMGR_LAST_WORDS  driver -> devmgr, sent without blocking (nbsend)
+ *                   just before an injected fault fires: MR0 = the fault
+ *                   kind, MR1 = sys_time(); kept as the fault's time for
+ *                   the recovery figures (SUP_STATS MR8); no reply
  *   SUP_*           the control protocol of service.h, for the drivers
  *   DEVMGR_RESTART  (platform holders' tests) MR0 = type, MR1 = instance:
  *                   kill the driver, reset the device, release its DMA
@@ -96,6 +100,7 @@ _Static_assert(sizeof(struct pvk_devinfo) <= 4096, "the hand-over fits a page");
 #define DEVMGR_RESTART 0xd003ull
 #define DEVMGR_LIST    0xd004ull
 #define DEVMGR_LOOKUP_NAME 0xd005ull
+#define DEVMGR_LAST_WORDS  0xd006ull
 
 /* The slot where init puts the device manager's endpoint in the programs it
  * starts with run= (send right). */

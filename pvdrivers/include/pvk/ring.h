@@ -5,7 +5,15 @@
  * consumer that sees head - tail > size (a corrupt or hostile peer) stops
  * using the ring and reports it. The epoch is the ring's generation: a
  * restarted peer re-initialises the ring with a new epoch, so a stale
- * side re-handshakes instead of following old indices. */
+ * side re-handshakes instead of following old indices.
+ *
+ * Every client protocol's shared region starts with a ring header at
+ * offset 0 (blkproto.h: req_hdr, netproto.h: tx_hdr); the first ring
+ * header of a region carries fault_ns: when a fault injected into the
+ * driver (faultinj.h) fires, the driver's fire hook (pvdrivers/lib/drv.c)
+ * writes sys_time() there for every open client, just before the fault.
+ * The other headers' fault_ns stay 0. (The console protocol, conproto.h,
+ * has no shared region: its clients get no fault_ns.) */
 #ifndef PVK_RING_H
 #define PVK_RING_H
 
@@ -19,8 +27,9 @@ struct pvk_ring_hdr {
     uint32_t pad1[15];
     uint32_t size;              /* entries, a power of two (set at open) */
     uint32_t epoch;             /* the driver's generation (service.h), set at open */
-    uint64_t fault_ns;          /* the driver's last words: sys_time() when injected fault fired
-                                   (req ring; for recovery-time measurement) */
+    uint64_t fault_ns;          /* the driver's last words: sys_time() when an injected fault
+                                   fired (first header of a region only; for recovery-time
+                                   measurement; see above) */
     uint32_t pad2[12];
 };
 _Static_assert(sizeof(struct pvk_ring_hdr) == 192, "ring header layout is ABI");

@@ -71,7 +71,9 @@ enum pvk_svc_failure {
  *   SUP_RESTART  name -> MR0 = 0 or error: kill and start again now
  *   SUP_STATS    name -> MR0 = 0, MR1 crashes, MR2 hangs, MR3 exits,
  *                MR4 generation, MR5 last recovery ns, MR6 supervisor quota
- *                used (bytes), MR7 state
+ *                used (bytes), MR7 state, MR8 time the last injected fault
+ *                fired (the driver's last words, ns since boot; 0: none),
+ *                MR9 time the running instance became ready (0: not yet)
  * Only holders of a control badge (init's shell and test programs) may
  * stop, start or restart; anyone may list. */
 #define SUP_LIST    0x5001ull
@@ -80,6 +82,7 @@ enum pvk_svc_failure {
 #define SUP_RESTART 0x5004ull
 #define SUP_STATS   0x5005ull
 #define SUP_LIST_LEN 9
+#define SUP_STATS_LEN 10
 
 /* Fault injection, on a driver's service endpoint, from a client whose
  * badge has PVK_BADGE_INJECT (refused with SYS_ERIGHTS otherwise):

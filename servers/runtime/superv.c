@@ -1,0 +1,134 @@
+/* Restart policy (superv.h). Pure: no system calls, no library calls;
+ * built into the user runtime and into the host unit tests.
+ *
+ * svc_failed records the ending (last_failure, last_address, failed_at
+ * only if no failure is pending recovery, so that the recovery time runs
+ * from the first failure of a run of failures), counts it by its kind,
+ * and decides:
+ *   PVK_FAIL_STOPPED (restarted on request): not a failure; restarts++,
+ *                      streak unchanged, restart now
+ *   restart=never                         -> leave stopped
+ *   restart=on-failure and a clean exit   -> leave stopped
+ *   streak > max-failures                 -> give up (FAILED)
+ *   streak == 1                           -> restart now
+ *   otherwise: after min(backoff << (streak - 2), backoff-max) ms (BACKOFF) */
+#include "superv.h"
+
+#define NS_PER_MS 1000000ull
+
+void svc_started(struct svc_track *t, uint64_t now)
+{
+    t->generation++;
+    t->state = PVK_SVC_STARTING;
+    t->started_at = now;
+    t->restart_at = 0;
+}
+
+void svc_ready(struct svc_track *t, uint64_t now)
+{
+    if (t->failed_at != 0) {
+        t->last_recovery_ns = now >= t->failed_at ? now - t->failed_at : 0;
+        t->failed_at = 0;
+    }
+    t->last_start_ns = now >= t->started_at ? now - t->started_at : 0;
+    t->streak = 0;
+    t->state = PVK_SVC_READY;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+enum svc_action svc_failed(struct svc_track *t, const struct manifest_entry *e, enum pvk_svc_failure why,
+                           uint32_t vector, uint64_t address, long exit_status, uint64_t now)
+{
+    struct manifest_entry defaults;
+    if (!e) {
+        manifest_defaults(&defaults, MANIFEST_SERVICE, "");
+        e = &defaults;
+    }
+    t->last_failure = (uint32_t)why | (vector & 0xffu) << 8;
+    t->last_address = address;
+    if (t->failed_at == 0)
+        t->failed_at = now;
+    t->restart_at = 0;
+
+    switch (why) {
+    case PVK_FAIL_CRASH: t->crashes++; break;
+    case PVK_FAIL_HANG: t->hangs++; break;
+    case PVK_FAIL_EXIT: t->exits++; break;
+    case PVK_FAIL_START: t->start_failures++; break;
+    case PVK_FAIL_STOPPED:
+        t->restarts++;
+        return SVC_RESTART_NOW;
+    default: break;
+    }
+    if (t->streak < UINT32_MAX)
+        t->streak++;
+
+    if (e->restart == RESTART_NEVER || (e->restart == RESTART_ON_FAILURE && why == PVK_FAIL_EXIT && exit_status == 0)) {
+        t->state = PVK_SVC_STOPPED;
+        return SVC_LEAVE_STOPPED;
+    }
+    if (t->streak > e->max_failures) {
+        t->state = PVK_SVC_FAILED;
+        return SVC_GIVE_UP;
+    }
+    t->restarts++;
+    if (t->streak == 1)
+        return SVC_RESTART_NOW;
+
+    uint32_t shift = t->streak - 2;
+    uint64_t delay = e->backoff_max_ms;
+    if (shift < 32) {
+        uint64_t d = (uint64_t)e->backoff_ms << shift;     /* < 2^64: backoff is 32 bits */
+        if (d < delay)
+            delay = d;
+    }
+    t->restart_at = sat_add(now, delay * NS_PER_MS);        /* delay < 2^32: no overflow */
+    t->state = PVK_SVC_BACKOFF;
+    return SVC_RESTART_LATER;
+}
+
+void svc_stopped(struct svc_track *t)
+{
+    t->state = PVK_SVC_STOPPED;
+    t->restart_at = 0;
+}
+
+bool svc_due(const struct svc_track *t, uint64_t now)
+{
+    return t->state == PVK_SVC_BACKOFF && now >= t->restart_at;
+}
+
+bool svc_hung(uint64_t pinged_at, uint64_t now, uint32_t period_ms)
+{
+    return period_ms != 0 && pinged_at != 0 && now >= pinged_at &&
+           now - pinged_at >= (uint64_t)period_ms * NS_PER_MS;
+}
+
+const char *svc_state_name(enum pvk_svc_state s)
+{
+    switch (s) {
+    case PVK_SVC_STOPPED: return "stopped";
+    case PVK_SVC_STARTING: return "starting";
+    case PVK_SVC_READY: return "ready";
+    case PVK_SVC_BACKOFF: return "backoff";
+    case PVK_SVC_FAILED: return "failed";
+    }
+    return "?";
+}
+
+const char *svc_failure_name(enum pvk_svc_failure f)
+{
+    switch (f) {
+    case PVK_FAIL_NONE: return "none";
+    case PVK_FAIL_CRASH: return "crash";
+    case PVK_FAIL_HANG: return "hang";
+    case PVK_FAIL_EXIT: return "exit";
+    case PVK_FAIL_START: return "start";
+    case PVK_FAIL_STOPPED: return "stopped";
+    }
+    return "?";
+}
