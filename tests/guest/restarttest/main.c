@@ -56,6 +56,16 @@ static struct {
 static unsigned passed, failed;
 
 /* Result lines go to the boot log even while printf goes to the console. */
+/* Does s contain k? (The runtime has no strstr.) */
+static bool contains(const char *s, const char *k)
+{
+    size_t n = strlen(k);
+    for (; *s; s++)
+        if (!strncmp(s, k, n))
+            return true;
+    return !n;
+}
+
 static void say(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -64,7 +74,7 @@ static void say(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    sys_debug_write(buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    sys_debug_write((uint64_t)(uintptr_t)buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 static void result(bool ok, const char *what)
@@ -105,7 +115,11 @@ static void read_conf(uint64_t arg)
                 p++;
         p++;
         line[n] = 0;
-        char *v = strchr(line, '=');
+        char *v = line;
+        while (*v && *v != '=')
+            v++;
+        if (!*v)
+            v = NULL;
         if (!v)
             continue;
         *v++ = 0;
@@ -578,7 +592,7 @@ int main(uint64_t arg)
         char key[8];
         strlcpy(key, all[i]->name, sizeof key);
         key[strlen(key) - 1] = 0;
-        if (!strstr(conf.drivers, key))
+        if (!contains(conf.drivers, key))
             continue;
         if (!present(all[i]->name)) {
             say("restarttest: %s: not present; skipped", all[i]->name);
