@@ -3,25 +3,69 @@
 #include "conclient.h"
 #include "lookup.h"
 #include "pvk/devinfo.h"
+#include "pvk/service.h"
 
 #define RECONNECT_EVERY_NS 10000000ull
+
+/* Looks the console up (by type and instance the first time, by name
+ * after a restart) with our notification as the watch, and opens it. */
+static long con_connect(struct con_client *c, bool by_name)
+{
+    long rc = by_name ? pvk_lookup_name(c->devmgr, c->name, c->ntfn, &c->ep, &c->gen)
+                      : pvk_lookup_device(c->devmgr, 3, c->instance, c->ntfn, &c->ep, &c->gen);
+    if (rc < 0) {
+        c->ep = 0;
+        return rc;
+    }
+    rt_ipc_buffer()->send_cap = c->ntfn;
+    struct msg m = { .tag = TAG(CON_OPEN, 0, 1) };
+    rc = ipc_call(c->ep, &m);
+    rt_ipc_buffer()->send_cap = 0;
+    if (rc < 0)
+        return rc;
+    return (long)m.mr[0];
+}
 
 long conc_open(struct con_client *c, uint64_t devmgr, uint32_t instance)
 {
     *c = (struct con_client){ .devmgr = (uint32_t)devmgr, .instance = instance };
-    long rc = pvk_lookup_device(devmgr, 3, instance, &c->ep);
-    if (rc < 0)
-        return rc;
+    pvk_device_name(3, instance, c->name);
     int n = rt_slot_alloc();
-    if (n < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0)
+    if (n < 0)
         return SYS_ENOMEM;
+    if (sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0) {
+        rt_slot_free(n);
+        return SYS_ENOMEM;
+    }
     c->ntfn = (uint64_t)n;
-    rt_ipc_buffer()->send_cap = c->ntfn;
-    struct msg m = { .tag = TAG(CON_OPEN, 0, 1) };
-    rc = ipc_call(c->ep, &m);
-    if (rc < 0)
+    return con_connect(c, false);
+}
+
+/* The instance we opened is gone. */
+static long con_dead(struct con_client *c)
+{
+    c->dead = true;
+    return PVK_EPEER_RESTARTED;
+}
+
+/* Before a read: reopens after a restart that was reported. */
+static long con_revive(struct con_client *c)
+{
+    if (!c->dead)
+        return 0;
+    if (c->ep) {
+        sys_cap_delete(c->ep);
+        rt_slot_free((int)c->ep);
+        c->ep = 0;
+    }
+    uint64_t stale;
+    ntfn_poll(c->ntfn, &stale);     /* the old instance's last signals */
+    long rc = con_connect(c, true);
+    if (rc != 0)
         return rc;
-    return (long)m.mr[0];
+    c->dead = false;
+    c->reconnects++;
+    return 0;
 }
 
 /* One CON_READ into the client's buffer (after what it holds). */
@@ -40,6 +84,10 @@ static long fill(struct con_client *c)
     memcpy(saved, &ipc[SYS_MSG_REGS], sizeof saved);
     struct msg m = { .tag = TAG(CON_READ, 1, 0), .mr = { room } };
     long rc = ipc_call(c->ep, &m);
+    if (rc == SYS_EDEAD || rc == SYS_ENOCAP)
+        rc = con_dead(c);
+    else if (rc == 0 && TAG_LABEL(m.tag) != 0)
+        rc = SYS_EINVAL;
     if (rc == 0 && (long)m.mr[0] < 0)
         rc = (long)m.mr[0];
     if (rc == 0 && (m.mr[0] > room || TAG_LEN(m.tag) < 1 + (m.mr[0] + 7) / 8))
@@ -57,13 +105,18 @@ static long fill(struct con_client *c)
  * deadline, or an error. */
 static long fill_wait(struct con_client *c, uint64_t deadline)
 {
+    long rc = con_revive(c);
+    if (rc != 0)
+        return rc;
     for (;;) {
         long n = fill(c);
         if (n != 0 || c->len == sizeof c->buf)
             return n;
-        uint64_t bits;
+        uint64_t bits = 0;
         if (ntfn_wait(c->ntfn, deadline, &bits) < 0)
             return fill(c);     /* the deadline: one last look */
+        if (bits & PVK_NTFN_PEER_RESTARTED)
+            return con_dead(c);
     }
 }
 
@@ -147,26 +200,22 @@ static uint64_t out_reconnect(uint64_t dead)
     if (now < out_next_try)
         return 0;
     out_next_try = now + RECONNECT_EVERY_NS;
-    int slot = rt_slot_alloc();
-    if (slot < 0)
-        return 0;
     struct ipc_buffer *b = rt_ipc_buffer();
-    uint64_t recv_slot = b->recv_slot;
-    b->recv_slot = (uint64_t)slot;
-    struct msg m = { .tag = TAG(DEVMGR_LOOKUP, 2, 0), .mr = { 3, out_instance } };
-    long rc = ipc_call(out_devmgr, &m);
+    uint64_t recv_slot = b->recv_slot, send_cap = b->send_cap;
+    char name[16];
+    pvk_device_name(3, out_instance, name);
+    uint64_t ep = 0;
+    if (pvk_lookup_name_until(out_devmgr, name, 0, now, &ep, NULL) < 0)
+        ep = 0;
     b->recv_slot = recv_slot;
-    if (rc == 0 && (long)m.mr[0] == 0 && sys_cap_info((uint64_t)slot).ret == CAP_ENDPOINT)
-        return (uint64_t)slot;
-    sys_cap_delete((uint64_t)slot);
-    rt_slot_free(slot);
-    return 0;
+    b->send_cap = send_cap;
+    return ep;
 }
 
 long conc_attach_output(uint64_t devmgr, uint32_t instance)
 {
     uint64_t ep;
-    long rc = pvk_lookup_device(devmgr, 3, instance, &ep);
+    long rc = pvk_lookup_device(devmgr, 3, instance, 0, &ep, NULL);
     if (rc < 0)
         return rc;
     out_devmgr = devmgr;

@@ -21,6 +21,10 @@ struct con_client {
     uint64_t ep;                /* the driver's service endpoint */
     uint64_t ntfn;              /* ours: the driver signals input */
     uint32_t devmgr, instance;
+    uint32_t gen;               /* the driver generation opened (0: unknown) */
+    bool dead;                  /* the driver is gone: the next call reopens */
+    uint32_t reconnects;
+    char name[16];              /* "console0": looked up again by name */
     uint32_t off, len;          /* bytes read from the driver, not yet taken */
     bool after_cr;              /* the last line ended with '\r' (skip a '\n') */
     bool discard;               /* a line was cut: drop up to its end */
@@ -35,12 +39,19 @@ long conc_open(struct con_client *c, uint64_t devmgr, uint32_t instance);
 /* Writes n bytes to the console whose endpoint is ep (in pieces of up to
  * CON_WRITE_MAX); with newline, a '\n' is added unless the text ends in
  * one. Returns the bytes taken (the added newline not counted) or the
- * first error. Preserves the caller's IPC buffer message registers. */
+ * first error. Preserves the caller's IPC buffer message registers. The
+ * raw call: it does not reconnect (printf through conc_attach_output
+ * does, and keeps what is written meanwhile). */
 long conc_write(uint64_t ep, const void *buf, size_t n, bool newline);
 
 /* Reads up to max bytes, waiting until input arrives or deadline (ns since
  * boot, 0: forever). Returns the bytes read, 0 at the deadline, or a
- * negative SYS_E* error (SYS_EDEAD etc.: the driver is gone; open again). */
+ * negative error. Driver restarts: when the instance it opened is gone
+ * (PVK_NTFN_PEER_RESTARTED on its notification, or SYS_EDEAD / SYS_ENOCAP
+ * from the endpoint) a read returns PVK_EPEER_RESTARTED, once; the next
+ * read looks the console up again by name and reopens it (waiting up to
+ * about 5 s while it restarts; its error if that fails, and the read
+ * after tries again). Input already buffered in the client is kept. */
 long conc_read(struct con_client *c, void *buf, size_t max, uint64_t deadline);
 
 /* Reads one line (ended by '\n' or '\r'; a "\r\n" pair counts once) into
@@ -50,9 +61,12 @@ long conc_read(struct con_client *c, void *buf, size_t max, uint64_t deadline);
 long conc_read_line(struct con_client *c, char *buf, size_t size, uint64_t deadline);
 
 /* Sends this process's printf output to console<instance> (rt_console_attach),
- * and reconnects through the device manager when the driver restarts
- * (meanwhile output goes to the boot log). 0 or a negative SYS_E* error
- * (then output stays on the boot log). */
+ * and reconnects through the device manager (by name) when the driver
+ * restarts. Lines written while it is down are kept by the runtime (up to
+ * RT_CONSOLE_HOLD bytes; on overflow the oldest whole lines go, and
+ * "[console: N bytes dropped]" comes first when the console is back) and
+ * written, in order, before the next line once the console is back. 0 or
+ * a negative SYS_E* error (then output stays on the boot log). */
 long conc_attach_output(uint64_t devmgr, uint32_t instance);
 
 /* Text in a message (conproto.h): n bytes into MR1.. (m->mr[1..3], then

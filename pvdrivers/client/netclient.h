@@ -37,10 +37,42 @@ struct net_client {
     uint32_t free[NET_NBUFS];   /* offsets of the free buffers */
     uint32_t unkicked;          /* buffers lent without a doorbell yet */
     uint32_t errors;            /* descriptors that came back with NET_DESC_F_ERROR */
-    bool broken;                /* the driver broke a ring */
+    bool broken;                /* the connection is down: why says why */
+    long why;                   /* with broken: PVK_EPEER_RESTARTED, or the reopen's error */
+    /* Restarts (see below). */
+    uint64_t devmgr, va;
+    char name[16];              /* "net0": looked up again by name */
+    uint32_t gen;               /* the driver generation opened (0: unknown) */
+    bool dead;                  /* the instance is gone: the next call reconnects */
+    bool report;                /* PVK_EPEER_RESTARTED not returned yet */
+    uint32_t reconnects;
+    uint64_t last_fault_ns;     /* the dead instance's tx_hdr.fault_ns (its last words) */
+    uint64_t last_reconnect_ns; /* sys_time() when the new instance had the rx buffers again */
+    uint64_t next_try;          /* after a failed reopen: no new try before */
+    uint8_t owner[NET_NBUFS];   /* NETC_OWN_*: who holds each buffer */
 };
+enum { NETC_OWN_FREE = 0, NETC_OWN_CALLER = 1, NETC_OWN_TX = 2, NETC_OWN_RX = 3 };
 
-/* Looks up net<instance> at the device manager (retrying while its driver
+/* Driver restarts (pvk/service.h). The library notices that the instance
+ * it opened is gone by any of: PVK_NTFN_PEER_RESTARTED on its
+ * notification, a ring epoch that is not the generation it opened, an
+ * impossible ring index, SYS_EDEAD / SYS_ENOCAP from the driver's
+ * endpoint, a doorbell that cannot be rung. The next call that can say so
+ * reports it, once: netc_recv, netc_recv_desc, netc_send and netc_status
+ * return PVK_EPEER_RESTARTED; netc_queue_buf, netc_send_buf and the raw
+ * calls return false with c->broken set and c->why = PVK_EPEER_RESTARTED.
+ * The call after that reconnects (looks the device up again by name,
+ * waiting up to about 5 s while it restarts): the new region is mapped at
+ * the same va; frames in flight are lost, buffers the driver held go back
+ * to the pool, buffers the caller holds (allocated, or received and not
+ * released) stay the caller's with their contents, and as many buffers as
+ * were lent for receiving are lent again. While the device cannot be
+ * reopened, calls return the error (c->why: SYS_ETIMEOUT, PVK_EFAILED,
+ * PVK_ESTOPPED, ...) and the next one tries again. c->reconnects and
+ * c->last_fault_ns record it. While reconnecting the library maps the new
+ * region at va + 1 GiB for a moment: keep [va, va + 2 GiB) free for it.
+ *
+ * Looks up net<instance> at the device manager (retrying while its driver
  * starts, up to about 5 s), opens it and maps the shared region at va.
  * 0 or a negative SYS_E* error. */
 long netc_open(struct net_client *c, uint64_t devmgr, uint32_t instance, uint64_t va);
@@ -65,7 +97,9 @@ unsigned netc_post_rx(struct net_client *c, unsigned n);
 bool netc_queue_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags);
 bool netc_send_buf(struct net_client *c, uint64_t offset, uint32_t len, uint32_t flags);
 /* Copies the frame into a free buffer and sends it: 0, or SYS_EINVAL (too
- * long), SYS_EBUSY (no buffer or ring full: try again after a while). */
+ * long), SYS_EBUSY (no buffer or ring full: try again after a while),
+ * PVK_EPEER_RESTARTED (once per restart: the frame was not sent), or the
+ * reopen's error. */
 long netc_send(struct net_client *c, const void *frame, uint32_t len, uint32_t flags);
 /* Takes sent buffers back into the pool; how many. */
 unsigned netc_reclaim(struct net_client *c);
@@ -73,20 +107,22 @@ unsigned netc_reclaim(struct net_client *c);
 /* The next received frame's descriptor (the frame at netc_buf(c,
  * d->offset), d->len bytes), waiting until deadline (ns since boot; 0:
  * forever). Buffers the driver refused are counted in c->errors and
- * skipped. False at the deadline or if the driver broke the ring. Give
- * the buffer back with netc_rx_release. */
-bool netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline);
+ * skipped. 1 with a frame, SYS_ETIMEOUT at the deadline,
+ * PVK_EPEER_RESTARTED (once per restart), or another negative error.
+ * Give the buffer back with netc_rx_release. */
+long netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline);
 /* Lends the buffer for receiving again (repost) or puts it in the pool.
  * Reposted buffers are batched: the doorbell rings every
  * NETC_REPOST_BATCH of them, and before netc_recv_desc waits. */
 #define NETC_REPOST_BATCH 32
 void netc_rx_release(struct net_client *c, uint64_t offset, bool repost);
 /* The next frame copied into buf (cut at cap): its full length, or
- * SYS_ETIMEOUT at the deadline, SYS_EDEAD if the driver broke a ring. Its buffer is
- * lent again for receiving. */
+ * SYS_ETIMEOUT at the deadline, PVK_EPEER_RESTARTED (once per restart),
+ * or another negative error. Its buffer is lent again for receiving. */
 long netc_recv(struct net_client *c, void *buf, size_t cap, uint64_t deadline);
 
-/* The link now (NET_STATUS): NET_INFO_* flags, or a negative error. */
+/* The link now (NET_STATUS): NET_INFO_* flags, or a negative error
+ * (PVK_EPEER_RESTARTED once per restart). */
 long netc_status(struct net_client *c);
 static inline bool netc_link_up(struct net_client *c)
 {

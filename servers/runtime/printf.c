@@ -26,21 +26,98 @@ bool rt_console_active(void)
     return console_ep != 0;
 }
 
-/* One line to the console; false if there is none or it failed (then the
- * caller writes to the boot log: nothing is lost, at worst repeated). */
-static bool console_write(const char *s, size_t n)
+/* Lines written while the console is down (attached with a reconnect
+ * function): kept here, whole lines, the oldest dropped on overflow, and
+ * written before the next line once the console is back. */
+static char held[RT_CONSOLE_HOLD];
+static size_t held_len;
+static uint64_t held_dropped;
+
+static const char *find_nl(const char *p, size_t n)
 {
-    if (!console_ep && console_reconnect)
-        console_ep = console_reconnect(0);
-    if (!console_ep)
-        return false;
-    if (conc_write(console_ep, s, n, true) >= 0)
-        return true;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n')
+            return p + i;
+    return NULL;
+}
+
+static void hold(const char *s, size_t n)
+{
+    size_t need = n + (n == 0 || s[n - 1] != '\n');
+    if (need > sizeof held) {
+        held_dropped += need;
+        return;
+    }
+    while (held_len + need > sizeof held) {
+        const char *nl = find_nl(held, held_len);
+        size_t k = nl ? (size_t)(nl - held) + 1 : held_len;
+        memmove(held, held + k, held_len - k);
+        held_len -= k;
+        held_dropped += k;
+    }
+    memcpy(held + held_len, s, n);
+    held_len += n;
+    if (need > n)
+        held[held_len++] = '\n';
+}
+
+/* Writes what is held; false if the console failed meanwhile (what was
+ * not written stays held). */
+static bool flush_held(void)
+{
+    if (held_dropped) {
+        char note[64];
+        int k = snprintf(note, sizeof note, "[console: %llu bytes dropped]", (unsigned long long)held_dropped);
+        if (conc_write(console_ep, note, (size_t)k, true) < 0)
+            return false;
+        held_dropped = 0;
+    }
+    size_t off = 0;
+    while (off < held_len) {
+        const char *nl = find_nl(held + off, held_len - off);
+        size_t k = nl ? (size_t)(nl - (held + off)) + 1 : held_len - off;
+        if (conc_write(console_ep, held + off, k, true) < 0) {
+            memmove(held, held + off, held_len - off);
+            held_len -= off;
+            return false;
+        }
+        off += k;
+    }
+    held_len = 0;
+    return true;
+}
+
+/* The console endpoint failed: a fresh one (or 0) from the reconnect function. */
+static void console_lost(void)
+{
     uint64_t dead = console_ep;
     console_ep = 0;
     if (console_reconnect)
         console_ep = console_reconnect(dead);
-    return false;
+}
+
+/* One line to the console; false if there is none or it failed and no
+ * reconnect function is set (then the caller writes to the boot log).
+ * With one, a line that cannot be written now is held for later. */
+static bool console_write(const char *s, size_t n)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        if (!console_ep && console_reconnect)
+            console_ep = console_reconnect(0);
+        if (!console_ep)
+            break;
+        if ((held_len || held_dropped) && !flush_held()) {
+            console_lost();
+            continue;
+        }
+        if (conc_write(console_ep, s, n, true) >= 0)
+            return true;
+        console_lost();
+    }
+    if (!console_reconnect)
+        return false;
+    hold(s, n);
+    return true;
 }
 
 struct out_buffer {

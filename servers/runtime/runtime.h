@@ -61,12 +61,17 @@ void rt_write(const char *s, size_t n);
 
 /* Console output, opt-in: with an endpoint to a console driver attached
  * (pvk/conproto.h, CON_WRITE), every write above goes there as one line
- * (a newline added unless it ends in one) instead of the boot log. A
- * write that fails (driver dead or restarting) goes to the boot log, and
- * then the reconnect function (if set) is asked for a fresh endpoint: it
- * gets the dead slot (to delete; 0 if none) and returns a new one or 0
- * (then it is asked again before later writes). slot 0 detaches.
- * conc_attach_output (pvdrivers/client/conclient.h) sets both up. */
+ * (a newline added unless it ends in one) instead of the boot log. When
+ * a write fails (driver dead or restarting) the reconnect function (if
+ * set) is asked for a fresh endpoint: it gets the dead slot (to delete; 0
+ * if none) and returns a new one or 0 (then it is asked again before
+ * later writes). With a reconnect function, lines that cannot be written
+ * meanwhile are held (RT_CONSOLE_HOLD bytes; on overflow the oldest whole
+ * lines go and "[console: N bytes dropped]" is written first) and written
+ * in order before the next line once the console is back; without one
+ * they go to the boot log. slot 0 detaches. conc_attach_output
+ * (pvdrivers/client/conclient.h) sets both up. */
+#define RT_CONSOLE_HOLD 4096
 void rt_console_attach(uint64_t slot);
 void rt_console_reconnect(uint64_t (*fn)(uint64_t dead));
 bool rt_console_active(void);

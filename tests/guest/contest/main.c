@@ -8,8 +8,9 @@
  *   3. "contest: waiting for input", then one line read (waiting for the
  *      driver's signal), compared with the line the host sends
  *   4. a read with a deadline and no input: times out
- *   5. the console driver restarted: a printf meanwhile reaches the boot
- *      log (the fallback), and later ones the console again
+ *   5. the console driver restarted: a printf meanwhile is held and
+ *      reaches the console once it is back; a read on the old connection
+ *      reports PVK_EPEER_RESTARTED once, the next one reopens
  *
  * Results go to the boot log (debug_write): "contest: PASS name" /
  * "contest: FAIL name (why)", then "contest: N passed, M failed"; the
@@ -18,6 +19,7 @@
 #include "conclient.h"
 #include "lookup.h"
 #include "pvk/devinfo.h"
+#include "pvk/service.h"
 
 #define SLOT_PLATFORM 3
 #define EXPECTED_INPUT "hello from the host 42"
@@ -105,21 +107,31 @@ int main(uint64_t arg)
     while (rc == 0);
     check(rc == SYS_ETIMEOUT, "read_deadline", "rc %ld (\"%s\"), expected SYS_ETIMEOUT", rc, rc >= 0 ? line : "");
 
-    /* 5. Restart the driver: printf meanwhile goes to the boot log. */
+    /* 5. Restart the driver: a printf meanwhile is held by the runtime and
+     * reaches the console once it is back, before later output; a read on
+     * the old connection reports the restart once, the next one reopens. */
     struct msg m = { .tag = TAG(DEVMGR_RESTART, 2, 0), .mr = { 3, 0 } };
     rc = ipc_call(PVK_SLOT_DEVMGR_CLIENT, &m);
     check(rc == 0 && m.mr[0] == 0, "restart", "DEVMGR_RESTART: rc %ld, MR0 %ld", rc, (long)m.mr[0]);
     printf("contest: written while the console driver restarted");
     uint64_t ep;
-    rc = pvk_lookup_device(PVK_SLOT_DEVMGR_CLIENT, 3, 0, &ep);      /* waits for the new driver */
+    uint32_t gen = 0;
+    rc = pvk_lookup_device(PVK_SLOT_DEVMGR_CLIENT, 3, 0, 0, &ep, &gen);      /* waits for the new driver */
     check(rc == 0, "lookup_after_restart", "rc %ld", rc);
+    logline("contest: console driver generation %u after the restart", gen);
     sys_sleep(in_ms(20));       /* the runtime's reconnect pause */
     printf("contest: console output back after the restart");
     check(rt_console_active(), "reconnected", "printf did not reconnect to the new driver");
     rc = rc == 0 ? conc_write(ep, "contest: marker to the new driver", 33, true) : rc;
     check(rc == 33, "write_after_restart", "rc %ld", rc);
     rc = conc_read_line(&cc, line, sizeof line, in_ms(50));
-    check(rc < 0 && rc != SYS_ETIMEOUT, "old_endpoint_dead", "a read on the old driver's endpoint: rc %ld", rc);
+    check(rc == PVK_EPEER_RESTARTED, "read_reports_restart", "a read on the old connection: rc %ld, expected %d",
+          rc, PVK_EPEER_RESTARTED);
+    do
+        rc = conc_read_line(&cc, line, sizeof line, in_ms(300));
+    while (rc == 0);
+    check(rc == SYS_ETIMEOUT && cc.reconnects == 1 && !cc.dead, "read_reopens",
+          "the next read: rc %ld (expected SYS_ETIMEOUT), %u reconnects", rc, cc.reconnects);
 
 out:
     rt_console_attach(0);
