@@ -357,7 +357,6 @@ void drv_poll_ping(struct drv *d)
 static struct drv *fire_drv;
 static void fire_hook(enum fi_kind kind)
 {
-    (void)kind;
     struct drv *d = fire_drv;
     if (!d)
         return;
@@ -368,6 +367,10 @@ static void fire_hook(enum fi_kind kind)
             ((volatile struct pvk_ring_hdr *)c->shared)->fault_ns = now;
     }
     __atomic_thread_fence(__ATOMIC_RELEASE);
+    /* And to the device manager, which keeps it for SUP_STATS (a send, not
+     * a call: the manager only ever replies, so this never waits long). */
+    struct msg m = { .tag = TAG(DEVMGR_LAST_WORDS, 2, 0), .mr = { (uint64_t)kind, now } };
+    ipc_send(PVK_SLOT_DEVMGR, &m);
 }
 
 /* PVK_FAULT_INJECT (pvk/service.h): only for a client badged

@@ -95,9 +95,10 @@ void dm_start_driver(struct device *d)
     caps[n++] = (struct spawn_caps){ info, PVK_SLOT_DEVINFO, CAP_R_READ };
     /* The manager's endpoint, badged with the device, for READY. */
     uint64_t to_me = new_slot(d);
-    if (!to_me || sys_cap_copy(DM_SLOT_EP, to_me, CAP_R_WRITE, 0xd10000ull | (uint64_t)(d - dm_devices)).ret)
+    /* Grant: DEVMGR_READY carries the driver's ping capability. */
+    if (!to_me || sys_cap_copy(DM_SLOT_EP, to_me, CAP_R_WRITE | CAP_R_GRANT, 0xd10000ull | (uint64_t)(d - dm_devices)).ret)
         return;
-    caps[n++] = (struct spawn_caps){ to_me, PVK_SLOT_DEVMGR, CAP_R_WRITE };
+    caps[n++] = (struct spawn_caps){ to_me, PVK_SLOT_DEVMGR, CAP_R_WRITE | CAP_R_GRANT };
     /* Heartbeat answers: our notification, badged with the device's bit. */
     uint64_t pong = new_slot(d);
     if (!pong || sys_cap_copy(dm_death_ntfn, pong, CAP_R_WRITE, DM_PONG_BIT(d - dm_devices)).ret)
