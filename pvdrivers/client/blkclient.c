@@ -9,7 +9,7 @@
 #include "lookup.h"
 #include "pvk/service.h"
 
-#define RETRY_PAUSE_NS 10000000ull      /* between reopen tries outside the lookup's own loop */
+#define RETRY_PAUSE_NS 1000000ull       /* between reopen tries outside the lookup's own loop */
 
 _Static_assert(BLK_RING_SIZE <= 256, "an entry index fits the wire id's low byte");
 

@@ -5,7 +5,7 @@
 #include "pvk/ring.h"
 #include "pvk/service.h"
 
-#define LOOKUP_SLEEP_NS 10000000ull
+#define LOOKUP_SLEEP_NS 1000000ull      /* 1 ms between tries while the driver (re)starts */
 #define PVK_ELOOKUP_LABEL (-1000)     /* internal: the device manager does not know DEVMGR_LOOKUP_NAME */
 
 static void drop_slot(uint64_t *slot)

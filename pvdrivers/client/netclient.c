@@ -6,7 +6,7 @@
 #include "pvk/service.h"
 
 #define NETC_SCRATCH_OFFSET (1ull << 30)
-#define RETRY_PAUSE_NS 10000000ull
+#define RETRY_PAUSE_NS 1000000ull
 
 static uint64_t now_ns(void)
 {
