@@ -204,8 +204,9 @@ static void test_restarts(void)
 }
 
 /* Writes with BLK_F_FUA in flight when the driver is restarted: 32
- * submitted and kicked, not waited for, and 32 more submitted without a
- * kick (the old instance never sees them). Every one completes BLK_OK
+ * submitted and kicked, not waited for, then DEVMGR_RESTART, then 32 more
+ * submitted and kicked before the library has noticed (the old instance
+ * is dead: it never sees them). Every one completes BLK_OK
  * exactly once (the library re-issues what the old instance had not
  * completed), the restart is reported once, and the blocks hold what was
  * written. The area is zeroed first so that the read-back proves the
@@ -221,16 +222,19 @@ static void test_restart_in_flight(void)
     fill(blkc_data(&bc, 0), first, total);
     blkc_status(&bc);                   /* nothing pending from before */
     uint32_t reconnects0 = bc.reconnects, reissued0 = bc.reissued;
+    uint64_t q, t0 = 0;
+    long rc = 0;
     for (unsigned k = 0; k < RESTART_WRITES; k++) {
         struct blk_req r = { .id = 7000 + k, .sector = first + k * (len / 512), .offset = blkc_offset(k * len),
                              .len = len, .op = BLK_OP_WRITE, .flags = BLK_F_FUA };
         ok &= blkc_submit(&bc, &r);
-        if (k == RESTART_WRITES / 2 - 1)
+        if (k == RESTART_WRITES / 2 - 1) {
             blkc_kick(&bc);
+            t0 = (uint64_t)sys_time().ret;
+            rc = restart_driver(&q);
+        }
     }
-    uint64_t q;
-    uint64_t t0 = (uint64_t)sys_time().ret;
-    long rc = restart_driver(&q);
+    blkc_kick(&bc);
     bool seen[RESTART_WRITES] = { false };
     unsigned good = 0, bad = 0;
     uint64_t deadline = (uint64_t)sys_time().ret + 20000000000ull;
@@ -250,7 +254,7 @@ static void test_restart_in_flight(void)
            "64 FUA writes in flight across a driver restart: each completed once, BLK_OK");
     printf("blktest: %u of them re-issued to the new instance; all completed %llu us after the restart was asked for",
            bc.reissued - reissued0, (unsigned long long)((t1 - t0) / 1000));
-    result(bc.reissued - reissued0 >= RESTART_WRITES / 2, "the writes the old instance never saw were re-issued");
+    result(bc.reissued - reissued0 >= RESTART_WRITES / 2, "the writes submitted after the old instance died were re-issued");
     memset(blkc_data(&bc, 0), 0, total);
     ok = blkc_sync(&bc, BLK_OP_READ, 0, first, 0, total) == BLK_OK && mismatches(blkc_data(&bc, 0), first, total) == 0;
     result(ok, "the blocks read back hold what the 64 writes wrote");
