@@ -43,5 +43,7 @@ Suite *devwin_suite(void);
 Suite *acpi_dev_suite(void);
 Suite *pci_suite(void);
 Suite *ring_suite(void);
+Suite *manifest_suite(void);
+Suite *superv_suite(void);
 
 #endif

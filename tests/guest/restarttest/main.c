@@ -56,16 +56,6 @@ static struct {
 static unsigned passed, failed;
 
 /* Result lines go to the boot log even while printf goes to the console. */
-/* Does s contain k? (The runtime has no strstr.) */
-static bool contains(const char *s, const char *k)
-{
-    size_t n = strlen(k);
-    for (; *s; s++)
-        if (!strncmp(s, k, n))
-            return true;
-    return !n;
-}
-
 static void say(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -86,6 +76,29 @@ static void result(bool ok, const char *what)
 static uint64_t now_ns(void)
 {
     return (uint64_t)sys_time().ret;
+}
+
+static char *find_char(char *s, char c)
+{
+    for (; *s; s++)
+        if (*s == c)
+            return s;
+    return NULL;
+}
+
+/* True if word is one of the comma-separated items of list. */
+static bool in_list(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        if ((size_t)(e - p) == n && strncmp(p, word, n) == 0)
+            return true;
+        p = *e ? e + 1 : e;
+    }
+    return false;
 }
 
 static uint64_t parse_u64(const char *s)
@@ -115,11 +128,7 @@ static void read_conf(uint64_t arg)
                 p++;
         p++;
         line[n] = 0;
-        char *v = line;
-        while (*v && *v != '=')
-            v++;
-        if (!*v)
-            v = NULL;
+        char *v = find_char(line, '=');
         if (!v)
             continue;
         *v++ = 0;
@@ -592,7 +601,7 @@ int main(uint64_t arg)
         char key[8];
         strlcpy(key, all[i]->name, sizeof key);
         key[strlen(key) - 1] = 0;
-        if (!contains(conf.drivers, key))
+        if (!in_list(conf.drivers, key))
             continue;
         if (!present(all[i]->name)) {
             say("restarttest: %s: not present; skipped", all[i]->name);
