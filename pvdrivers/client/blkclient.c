@@ -9,7 +9,7 @@
 #include "lookup.h"
 #include "pvk/service.h"
 
-#define RETRY_PAUSE_NS 10000000ull      /* between reopen tries outside the lookup's own loop */
+#define RETRY_PAUSE_NS 1000000ull       /* between reopen tries outside the lookup's own loop */
 
 _Static_assert(BLK_RING_SIZE <= 256, "an entry index fits the wire id's low byte");
 
@@ -67,6 +67,7 @@ void blkc_close(struct blk_client *c)
     c->base = NULL;
     c->shared = NULL;
     c->nout = c->ndone = 0;
+    c->evacuated = false;
     memset(c->out, 0, sizeof c->out);
     c->dead = false;
 }
@@ -209,8 +210,15 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
     now = now_ns();
     if (limit <= now)
         limit = now;                    /* one try */
-    drain_old(c);
     uint64_t scratch = c->va + BLKC_SCRATCH_OFFSET;
+    if (!c->evacuated) {
+        drain_old(c);
+        c->last_fault_ns = c->shared->req_hdr.fault_ns;
+        uint64_t keep = c->data_hwm > BLK_DATA_OFFSET ? c->data_hwm : BLK_DATA_OFFSET;
+        if (keep > c->region_size)
+            keep = c->region_size;
+        c->evacuated = pvk_evacuate_region(&c->region_slot, c->va, c->region_size, keep, scratch) == 0;
+    }
     struct pvk_opened o;
     long rc = pvk_open_name(c->devmgr, c->name, BLK_OPEN, BLK_DOORBELL, scratch, BLK_DATA_OFFSET + 4096, limit, &o);
     if (rc == 0) {
@@ -222,7 +230,6 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
             hwm = c->region_size;
         if (hwm > BLK_DATA_OFFSET)
             memcpy((uint8_t *)scratch + BLK_DATA_OFFSET, c->base + BLK_DATA_OFFSET, hwm - BLK_DATA_OFFSET);
-        c->last_fault_ns = c->shared->req_hdr.fault_ns;
         sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
         sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
         rc = sys_map(o.region, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE).ret;
@@ -244,7 +251,7 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
     }
     drop_caps(c);
     adopt(c, &o);
-    c->dead = false;
+    c->dead = c->evacuated = false;
     c->down_rc = 0;
     reissue(c);
     if (sys_signal(c->doorbell, 0).ret != 0) {

@@ -16,10 +16,13 @@
  * notification (the device manager's word), a ring epoch that is not the
  * generation it opened, an impossible ring index, SYS_EDEAD or SYS_ENOCAP
  * from the driver's endpoint, a doorbell that cannot be rung. It then
- * looks the same device up again by name, opens it, maps the new region
- * at the same va with the data area's contents carried over (everything
- * up to the highest offset + len ever submitted: pointers and offsets the
- * caller holds stay valid), and re-issues every request not completed, in
+ * moves the region's contents (up to the highest offset + len ever
+ * submitted) into a private frame at the same va and drops the region
+ * (its memory goes back for the next instance's DMA pool; the copy is
+ * charged to the caller's quota meanwhile), looks the same device up
+ * again by name, opens it, maps the new region at the same va with the
+ * data area's contents carried over (pointers and offsets the caller
+ * holds stay valid), and re-issues every request not completed, in
  * the order they were submitted, with the caller's ids. Completions the
  * dead instance had already posted are delivered as posted (they were
  * acknowledged: for BLK_F_FUA, after the data was on the disk). So a
@@ -88,6 +91,7 @@ struct blk_client {
     uint32_t reissued;          /* requests re-issued, all restarts together */
     uint32_t failed_reset;      /* requests completed locally with BLK_ERESET */
     uint64_t data_hwm;          /* highest offset + len submitted (region offset) */
+    bool evacuated;             /* while dead: the region's contents moved to a private frame at va */
     uint32_t seq;               /* next submission number */
     uint32_t nout;              /* entries of out[] not free */
     uint32_t ndone;             /* entries BLKC_DONE */

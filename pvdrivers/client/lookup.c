@@ -5,7 +5,7 @@
 #include "pvk/ring.h"
 #include "pvk/service.h"
 
-#define LOOKUP_SLEEP_NS 10000000ull
+#define LOOKUP_SLEEP_NS 1000000ull      /* 1 ms between tries while the driver (re)starts */
 #define PVK_ELOOKUP_LABEL (-1000)     /* internal: the device manager does not know DEVMGR_LOOKUP_NAME */
 
 static void drop_slot(uint64_t *slot)
@@ -220,4 +220,37 @@ long pvk_open_name(uint64_t devmgr, const char *name, uint64_t open_label, uint6
     if (rc < 0)
         pvk_close_device(o, 0);
     return rc;
+}
+
+long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t keep, uint64_t scratch_va)
+{
+    if (!size || size % 4096 || keep > size)
+        return SYS_EINVAL;
+    int slot = rt_slot_alloc();
+    if (slot < 0)
+        return SYS_ENOMEM;
+    long rc = sys_create(CAP_FRAME, (uint64_t)slot, size / 4096).ret;
+    if (rc == 0) {
+        rc = sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, scratch_va, CAP_R_READ | CAP_R_WRITE).ret;
+        if (rc != 0)
+            sys_cap_delete((uint64_t)slot);
+    }
+    if (rc != 0) {
+        rt_slot_free(slot);
+        return rc;
+    }
+    memcpy((void *)scratch_va, (const void *)va, keep);
+    sys_unmap(RT_SLOT_SELF_PROCESS, scratch_va);
+    sys_unmap(RT_SLOT_SELF_PROCESS, va);
+    rc = sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
+    if (rc != 0) {              /* put the region back */
+        sys_map(*region, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE);
+        sys_cap_delete((uint64_t)slot);
+        rt_slot_free(slot);
+        return rc;
+    }
+    sys_cap_delete(*region);
+    rt_slot_free((int)*region);
+    *region = (uint64_t)slot;
+    return 0;
 }

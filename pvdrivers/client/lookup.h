@@ -56,6 +56,14 @@ static inline uint64_t pvk_region_bytes(const struct msg *reply)
 {
     return (reply->mr[3] >> 32) * 4096ull;
 }
+/* The driver of a region died: copies the region's first keep bytes
+ * into a private frame of size bytes (our quota), puts that at va in the
+ * region's place, and drops the region, so that its memory goes back to
+ * the device manager (on a small machine the next instance's DMA pool
+ * needs it) while the caller's pointers into it stay valid. scratch_va:
+ * a free range of size bytes, used for a moment. 0 and *region = the
+ * private frame, or an error (nothing changed: the region is kept). */
+long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t keep, uint64_t scratch_va);
 /* Drops what pvk_open_device made (unmaps va if mapped and va is not 0). */
 void pvk_close_device(struct pvk_opened *o, uint64_t va);
 

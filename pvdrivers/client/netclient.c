@@ -6,7 +6,7 @@
 #include "pvk/service.h"
 
 #define NETC_SCRATCH_OFFSET (1ull << 30)
-#define RETRY_PAUSE_NS 10000000ull
+#define RETRY_PAUSE_NS 1000000ull
 
 static uint64_t now_ns(void)
 {
@@ -74,6 +74,15 @@ long netc_open(struct net_client *c, uint64_t devmgr, uint32_t instance, uint64_
     return 0;
 }
 
+/* The dead instance's memory goes back at once (the next instance's DMA
+ * pool may need it); what the caller holds stays readable at va. */
+static void evacuate(struct net_client *c)
+{
+    c->last_fault_ns = c->shared->tx_hdr.fault_ns;
+    c->evacuated = pvk_evacuate_region(&c->region_slot, c->va, c->region_size, c->region_size,
+                                       c->va + NETC_SCRATCH_OFFSET) == 0;
+}
+
 static void note_dead(struct net_client *c)
 {
     if (c->dead)
@@ -81,6 +90,7 @@ static void note_dead(struct net_client *c)
     c->dead = c->broken = c->report = true;
     c->why = PVK_EPEER_RESTARTED;
     c->next_try = 0;
+    evacuate(c);
 }
 
 static bool epoch_ok(const struct net_client *c)
@@ -103,6 +113,8 @@ static long reconnect(struct net_client *c, uint64_t deadline)
         sys_sleep(c->next_try);
     }
     uint64_t scratch = c->va + NETC_SCRATCH_OFFSET;
+    if (!c->evacuated)
+        evacuate(c);
     struct pvk_opened o;
     long rc = pvk_open_name(c->devmgr, c->name, NET_OPEN, NET_DOORBELL, scratch, NET_DATA_OFFSET + NET_BUF_SIZE,
                             deadline, &o);
@@ -114,7 +126,6 @@ static long reconnect(struct net_client *c, uint64_t deadline)
             if (c->owner[i] == NETC_OWN_CALLER && off + NET_BUF_SIZE <= size)
                 memcpy((uint8_t *)scratch + off, c->base + off, NET_BUF_SIZE);
         }
-        c->last_fault_ns = c->shared->tx_hdr.fault_ns;
         sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
         sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
         rc = sys_map(o.region, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE).ret;
@@ -139,7 +150,7 @@ static long reconnect(struct net_client *c, uint64_t deadline)
     }
     adopt(c, &o);
     rebuild_pool(c);
-    c->dead = c->broken = c->report = false;
+    c->dead = c->broken = c->report = c->evacuated = false;
     c->why = 0;
     lend_all(c, lent);
     if (c->dead)

@@ -49,6 +49,7 @@ struct net_client {
     uint64_t last_fault_ns;     /* the dead instance's tx_hdr.fault_ns (its last words) */
     uint64_t last_reconnect_ns; /* sys_time() when the new instance had the rx buffers again */
     uint64_t next_try;          /* after a failed reopen: no new try before */
+    bool evacuated;             /* while dead: the region's contents moved to a private frame at va */
     uint8_t owner[NET_NBUFS];   /* NETC_OWN_*: who holds each buffer */
 };
 enum { NETC_OWN_FREE = 0, NETC_OWN_CALLER = 1, NETC_OWN_TX = 2, NETC_OWN_RX = 3 };
@@ -61,7 +62,9 @@ enum { NETC_OWN_FREE = 0, NETC_OWN_CALLER = 1, NETC_OWN_TX = 2, NETC_OWN_RX = 3 
  * reports it, once: netc_recv, netc_recv_desc, netc_send and netc_status
  * return PVK_EPEER_RESTARTED; netc_queue_buf, netc_send_buf and the raw
  * calls return false with c->broken set and c->why = PVK_EPEER_RESTARTED.
- * The call after that reconnects (looks the device up again by name,
+ * Meanwhile the region's contents move to a private frame at the same va
+ * (our quota) and the region is dropped, so its memory goes back for the
+ * next instance. The call after that reconnects (looks the device up again by name,
  * waiting up to about 5 s while it restarts): the new region is mapped at
  * the same va; frames in flight are lost, buffers the driver held go back
  * to the pool, buffers the caller holds (allocated, or received and not

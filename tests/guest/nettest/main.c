@@ -7,12 +7,14 @@
  *   buffer, bad checksum positions) marked as errors and lives on; sends
  *   an ARP request for the gateway and checks the reply; pings the gateway
  *   (checksums by the client, then left to the driver or the device) and
- *   checks the echo replies.
+ *   checks the echo replies; restarts the driver under the open client:
+ *   PVK_EPEER_RESTARTED reported once, reconnected, ARP and ping again.
  * Prints "nettest: PASS name" / "nettest: FAIL name (why)", then
  * "nettest: N passed, M failed", and powers off with 0 only if all passed. */
 #include "runtime.h"
 #include "netclient.h"
 #include "pvk/devinfo.h"
+#include "pvk/service.h"
 
 #define SLOT_PLATFORM 3
 #define REGION_VA 0x0000000200000000ull
@@ -370,6 +372,44 @@ static bool t_alive(void)
     return true;
 }
 
+/* The driver restarted under an open client: the next receive reports
+ * PVK_EPEER_RESTARTED once, the call after it reconnects to the new
+ * instance, a buffer the client held keeps its contents, and the tests
+ * after this one (ARP, ping) run on the new instance. */
+static bool t_restart(void)
+{
+    uint64_t held;
+    if (!netc_buf_alloc(&nc, &held))
+        return fail("no buffer");
+    memset(netc_buf(&nc, held), 0x5a, NET_BUF_SIZE);
+    uint32_t gen0 = nc.gen, r0 = nc.reconnects;
+    struct msg m = { .tag = TAG(DEVMGR_RESTART, 2, 0), .mr = { 1, 0 } };
+    long rc = ipc_call(PVK_SLOT_DEVMGR_CLIENT, &m);
+    if (rc < 0 || m.mr[0] != 0)
+        return fail("DEVMGR_RESTART: rc %ld, MR0 %ld", rc, (long)m.mr[0]);
+    uint8_t r[NET_BUF_SIZE];
+    long n;
+    unsigned frames = 0;
+    while ((n = netc_recv(&nc, r, sizeof r, now() + 3000 * MS)) >= 0)
+        frames++;               /* frames the old instance had delivered */
+    if (n != PVK_EPEER_RESTARTED)
+        return fail("receive after the restart: %ld (after %u frames), expected PVK_EPEER_RESTARTED", n, frames);
+    if (!nc.broken || nc.why != PVK_EPEER_RESTARTED)
+        return fail("broken %d, why %ld after the report", nc.broken, nc.why);
+    long s = netc_status(&nc);  /* reconnects */
+    if (s < 0)
+        return fail("NET_STATUS after the restart: error %ld", s);
+    if (nc.reconnects != r0 + 1 || nc.broken || (gen0 && nc.gen == gen0))
+        return fail("reconnects %u, broken %d, generation %u -> %u", nc.reconnects, nc.broken, gen0, nc.gen);
+    for (unsigned i = 0; i < NET_BUF_SIZE; i++)
+        if (((uint8_t *)netc_buf(&nc, held))[i] != 0x5a)
+            return fail("the held buffer lost its contents at byte %u", i);
+    netc_buf_free(&nc, held);
+    printf("nettest: net0 restarted: generation %u -> %u, reconnected, %u rx buffers lent again", gen0, nc.gen,
+           nc.rx_lent);
+    return nc.rx_lent ? true : fail("no receive buffers lent to the new instance");
+}
+
 int main(uint64_t arg)
 {
     (void)arg;
@@ -389,6 +429,9 @@ int main(uint64_t arg)
     run("ping_csum_offload", t_ping_offload);
     run("burst", t_burst);
     run("alive", t_alive);
+    run("restart", t_restart);
+    run("arp_after_restart", t_arp);
+    run("ping_after_restart", t_ping);
     printf("nettest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     return failed ? 1 : 0;
