@@ -542,13 +542,11 @@ static void control(struct msg *m)
     }
     m->mr[0] = 0;
     if (op == SUP_STOP) {
-        if (sv->t.state == PVK_SVC_STOPPED && !sv->running) {
-            m->mr[0] = (uint64_t)SYS_ENOENT;
-            return;
-        }
+        bool was = sv->running;
         teardown(sv);
         svc_stopped(&sv->t);
-        printf("init: %s stopped on request (generation %u)", sv->name, sv->t.generation);
+        if (was)
+            printf("init: %s stopped on request (generation %u)", sv->name, sv->t.generation);
     } else if (op == SUP_START) {
         if (sv->running) {
             m->mr[0] = (uint64_t)SYS_EEXIST;
@@ -563,6 +561,7 @@ static void control(struct msg *m)
     } else {
         printf("init: %s: restart asked for (generation %u)", sv->name, sv->t.generation);
         teardown(sv);
+        sv->t.failed_at = 0;        /* recovery measured from this request */
         service_ended(sv, PVK_FAIL_STOPPED, 0, 0);
         if (!sv->running)
             m->mr[0] = (uint64_t)SYS_ENOENT;

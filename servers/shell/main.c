@@ -201,6 +201,8 @@ static void cmd_help(void)
     printf("  stats NAME                        counters of one service or driver");
     printf("  inject NAME KIND [SEED [WINDOW]]  fault injection into a driver; KIND: wild-write,");
     printf("                                    null-deref, invalid-opcode, divide-by-zero, spin, block, corrupt");
+    printf("  sleep MS                          wait (scripts and tests)");
+    printf("  garbage N                         send init N malformed messages (tests: it must refuse them)");
     printf("  poweroff                          power the machine off");
 }
 
@@ -364,6 +366,24 @@ static void cmd_poweroff(void)
     printf("poweroff: %s (error %ld)", err_name(rc), rc);
 }
 
+static void cmd_garbage(uint64_t n)
+{
+    uint64_t refused = 0, other = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        struct msg m = { .tag = TAG(0x7700 + (i & 0xff), 4, 0), .mr = { i, ~i, 0xdeadbeef, i * 7 } };
+        long rc = ipc_call(SLOT_INIT, &m);
+        if (rc == 0 && TAG_LABEL(m.tag) != 0)
+            refused++;
+        else
+            other++;
+    }
+    struct msg m = { .tag = TAG(SUP_LIST, 1, 0), .mr = { 0 } };
+    long rc = ipc_call(SLOT_INIT, &m);
+    printf("garbage: %llu sent, %llu refused, %llu otherwise; init %s", (unsigned long long)n,
+           (unsigned long long)refused, (unsigned long long)other,
+           rc == 0 && m.mr[0] == 0 ? "still answers" : "DOES NOT ANSWER");
+}
+
 static void run(char *line)
 {
     char *argv[MAX_ARGS + 1];
@@ -398,11 +418,19 @@ static void run(char *line)
         cmd_stats(argv[1]);
     } else if (strcmp(c, "inject") == 0) {
         cmd_inject(argc, argv);
+    } else if ((strcmp(c, "sleep") == 0 || strcmp(c, "garbage") == 0) && argc == 2) {
+        uint64_t v;
+        if (!parse_u64(argv[1], &v) || v > 1000000)
+            printf("%s: bad number '%s'", c, argv[1]);
+        else if (c[0] == 's')
+            sys_sleep((uint64_t)sys_time().ret + v * NS_PER_MS);
+        else
+            cmd_garbage(v);
     } else if (strcmp(c, "poweroff") == 0 && argc == 1) {
         cmd_poweroff();
     } else if (strcmp(c, "help") == 0 || strcmp(c, "list") == 0 || strcmp(c, "stop") == 0 ||
                strcmp(c, "start") == 0 || strcmp(c, "restart") == 0 || strcmp(c, "stats") == 0 ||
-               strcmp(c, "poweroff") == 0) {
+               strcmp(c, "poweroff") == 0 || strcmp(c, "sleep") == 0 || strcmp(c, "garbage") == 0) {
         printf("%s: wrong number of arguments (try help)", c);
     } else {
         printf("unknown command '%s' (try help)", c);
