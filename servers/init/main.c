@@ -548,8 +548,8 @@ static void control(struct msg *m)
         if (was)
             printf("init: %s stopped on request (generation %u)", sv->name, sv->t.generation);
     } else if (op == SUP_START) {
-        if (sv->running) {
-            m->mr[0] = (uint64_t)SYS_EEXIST;
+        if (sv->running || sv->missing) {
+            m->mr[0] = (uint64_t)(sv->running ? SYS_EEXIST : SYS_ENOENT);
             return;
         }
         sv->t.streak = 0;           /* a person asked: the give-up count starts over */
@@ -558,6 +558,8 @@ static void control(struct msg *m)
         launch(sv);
         if (!sv->running)
             m->mr[0] = (uint64_t)SYS_ENOENT;
+    } else if (sv->missing) {
+        m->mr[0] = (uint64_t)SYS_ENOENT;
     } else {
         printf("init: %s: restart asked for (generation %u)", sv->name, sv->t.generation);
         teardown(sv);

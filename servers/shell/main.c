@@ -24,10 +24,12 @@ static bool console_open;
 
 /* ---- the console -------------------------------------------------------- */
 
+static bool console_broken;     /* a write failed: open it again before the next prompt */
+
 static void con_put(const char *s, size_t n)
 {
-    if (console_open && n)
-        conc_write(cc.ep, s, n, false);
+    if (console_open && n && conc_write(cc.ep, s, n, false) < 0)
+        console_broken = true;
 }
 
 static void drop_console(void)
@@ -41,7 +43,7 @@ static void drop_console(void)
         rt_slot_free((int)cc.ntfn);
     }
     cc.ep = cc.ntfn = 0;
-    console_open = false;
+    console_open = console_broken = false;
 }
 
 /* Opens console0, retrying while its driver (re)starts or is absent. */
@@ -443,12 +445,13 @@ int main(uint64_t arg)
     open_console();
     printf("pvk shell: type help for the commands");
     for (;;) {
+        if (console_broken)
+            open_console();     /* the driver restarted; input already read stays in pend */
         con_put("pvk> ", 5);
         char line[LINE_MAX];
         long n = read_line(line, sizeof line);
         if (n < 0) {
             /* The console driver restarted: open it again. */
-            pend_off = pend_len = 0;
             open_console();
             continue;
         }
