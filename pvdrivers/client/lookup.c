@@ -6,6 +6,7 @@
 #include "pvk/service.h"
 
 #define LOOKUP_SLEEP_NS 1000000ull      /* 1 ms between tries while the driver (re)starts */
+#define LOOKUP_WAIT_NS  20000000ull     /* with a watch notification: wait for PVK_NTFN_PEER_READY */
 #define PVK_ELOOKUP_LABEL (-1000)     /* internal: the device manager does not know DEVMGR_LOOKUP_NAME */
 
 static void drop_slot(uint64_t *slot)
@@ -99,8 +100,17 @@ static long lookup(uint64_t devmgr, uint64_t label, uint64_t mr0, uint64_t mr1, 
                 rc = SYS_EINVAL;
             return rc == SYS_EBUSY ? SYS_ETIMEOUT : rc;
         }
-        uint64_t until = now + LOOKUP_SLEEP_NS;
-        sys_sleep(until < deadline ? until : deadline);
+        /* Restarting: the device manager kept our notification and signals
+         * PVK_NTFN_PEER_READY on it when the driver is ready; without one,
+         * ask again after a pause. */
+        uint64_t until = now + (watch ? LOOKUP_WAIT_NS : LOOKUP_SLEEP_NS);
+        if (until > deadline)
+            until = deadline;
+        uint64_t bits;
+        if (watch)
+            ntfn_wait(watch, until, &bits);
+        else
+            sys_sleep(until);
     }
 }
 

@@ -103,8 +103,8 @@ void dm_pong(struct device *d);
 uint64_t dm_tick(uint64_t now);
 /* A client's notification to tell when the driver stops (slot owned now). */
 void dm_watch(struct device *d, uint64_t ntfn);
-/* Tells every watcher the instance stopped and forgets them. */
-void dm_tell_watchers(struct device *d);
+/* Signals bits (PVK_NTFN_PEER_*) to every watcher and forgets them. */
+void dm_tell_watchers(struct device *d, uint64_t bits);
 /* SUP_* control messages; fills the reply in m. privileged: may change states. */
 void dm_control(struct msg *m, bool privileged);
 /* Starts the driver of d (a new generation), logging a failure to start. */

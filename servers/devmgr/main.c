@@ -113,6 +113,11 @@ static void lookup(struct msg *m, uint64_t got)
         err = PVK_ESTOPPED;
     else if (!d->running || !d->ready)
         err = SYS_EBUSY;
+    /* Restarting: keep the client's notification to signal when it is ready. */
+    if (got && err == SYS_EBUSY && sys_cap_info(got).ret == CAP_NOTIFICATION) {
+        dm_watch(d, got);
+        got = 0;
+    }
     if (got && (err || sys_cap_info(got).ret != CAP_NOTIFICATION)) {
         sys_cap_delete(got);
         rt_slot_free((int)got);

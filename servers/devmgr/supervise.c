@@ -80,10 +80,10 @@ void dm_watch(struct device *d, uint64_t ntfn)
     d->watch[d->nwatch++] = ntfn;
 }
 
-void dm_tell_watchers(struct device *d)
+void dm_tell_watchers(struct device *d, uint64_t bits)
 {
     for (unsigned i = 0; i < d->nwatch; i++) {
-        sys_signal(d->watch[i], PVK_NTFN_PEER_RESTARTED);
+        sys_signal(d->watch[i], bits);
         sys_cap_delete(d->watch[i]);
         rt_slot_free((int)d->watch[i]);
     }
@@ -102,7 +102,7 @@ void dm_driver_ended(struct device *d, enum pvk_svc_failure why, uint32_t vector
         rt_slot_free((int)d->ping);
         d->ping = 0;
     }
-    dm_tell_watchers(d);
+    dm_tell_watchers(d, PVK_NTFN_PEER_RESTARTED);
     uint64_t now = (uint64_t)sys_time().ret;
     enum svc_action a = svc_failed(&d->track, d->entry, why, vector, address, why == PVK_FAIL_EXIT ? 1 : 0, now);
     switch (a) {
@@ -115,11 +115,13 @@ void dm_driver_ended(struct device *d, enum pvk_svc_failure why, uint32_t vector
                    (unsigned long long)((d->track.restart_at - now) / 1000000));
         break;
     case SVC_GIVE_UP:
+        dm_tell_watchers(d, PVK_NTFN_PEER_READY);   /* waiting clients look it up: PVK_EFAILED */
         printf("devmgr: %s: driver %s FAILED for good after %u failures in a row (last: %s); its clients get "
                "PVK_EFAILED; SUP_START tries again",
                d->name, d->driver, d->track.streak, svc_failure_name(why));
         break;
     case SVC_LEAVE_STOPPED:
+        dm_tell_watchers(d, PVK_NTFN_PEER_READY);
         printf("devmgr: %s: driver stopped (restart policy)", d->name);
         break;
     }
@@ -138,6 +140,7 @@ void dm_driver_ready(struct device *d, bool ok, uint64_t ping)
         return;
     }
     d->ready = true;
+    dm_tell_watchers(d, PVK_NTFN_PEER_READY);      /* clients that found it restarting */
     bool after_failure = d->track.failed_at != 0;
     uint64_t now = (uint64_t)sys_time().ret;
     d->ready_at = now;
@@ -290,7 +293,7 @@ void dm_control(struct msg *m, bool privileged)
     m->mr[0] = 0;
     if (op == SUP_STOP) {
         dm_reclaim(d, "stopped on request");
-        dm_tell_watchers(d);
+        dm_tell_watchers(d, PVK_NTFN_PEER_RESTARTED | PVK_NTFN_PEER_READY);
         svc_stopped(&d->track);
         printf("devmgr: %s: driver stopped on request", d->name);
     } else if (op == SUP_START) {

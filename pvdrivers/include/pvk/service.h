@@ -11,7 +11,11 @@
  * SYS_ENOCAP) and every client that looked it up with a notification gets
  * PVK_NTFN_PEER_RESTARTED signalled on it: nobody waits on a dead peer.
  * The client libraries turn all three into PVK_EPEER_RESTARTED, look the
- * service up again by name and re-handshake.
+ * service up again by name and re-handshake. A lookup answered SYS_EBUSY
+ * (restarting) keeps the notification it carried, and the supervisor
+ * signals PVK_NTFN_PEER_READY on it when the new instance is ready (or the
+ * service failed for good or was stopped), so clients wait for the
+ * restart instead of polling.
  *
  * Heartbeats. A supervised driver hands its supervisor, with DEVMGR_READY,
  * a capability to its own notification badged PVK_NTFN_PING; the
@@ -30,6 +34,8 @@
 #define PVK_ESTOPPED        (-66)   /* the service was stopped by a person or a test */
 
 /* Notification bits with a fixed meaning. */
+#define PVK_NTFN_PEER_READY      (1ull << 61)   /* a client's notification: the service it waits for is
+                                                   ready again (or failed for good, or stopped: look it up) */
 #define PVK_NTFN_PING            (1ull << 62)   /* a driver's own notification: supervisor asks "alive?" */
 #define PVK_NTFN_PEER_RESTARTED  (1ull << 63)   /* a client's notification: the peer it opened died */
 
