@@ -5,7 +5,7 @@
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
 
-#define RECONNECT_EVERY_NS 10000000ull
+#define RECONNECT_EVERY_NS 500000ull     /* printf tries the console again at most every 0.5 ms while it is away */
 
 /* Looks the console up (by type and instance the first time, by name
  * after a restart) with our notification as the watch, and opens it. */

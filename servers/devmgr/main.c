@@ -63,7 +63,7 @@ static void driver_faulted(struct device *d, const struct msg *m)
 {
     uint32_t vector = (uint32_t)m->mr[FAULT_MR_VECTOR];
     uint64_t addr = m->mr[FAULT_MR_ADDR];
-    if (d->track.restarts < 20 || d->track.restarts % 100 == 0)
+    if (d->track.crashes < 20 || d->track.crashes % 100 == 0)
         printf("devmgr: %s driver CRASHED (generation %u): vector %u, error %#llx, address %#llx, rip %#llx", d->name,
                d->track.generation, vector, (unsigned long long)m->mr[FAULT_MR_ERROR], (unsigned long long)addr,
                (unsigned long long)m->mr[FAULT_MR_IP]);

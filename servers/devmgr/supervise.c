@@ -189,7 +189,7 @@ static uint64_t tick_one(struct device *d, uint64_t now)
     if (d->pinged_at) {
         if (!svc_hung(d->pinged_at, now, e->heartbeat_ms))
             return d->pinged_at + period;
-        if (log_this(d))
+        if (d->track.hangs < LOG_FIRST || d->track.hangs % LOG_EVERY == 0)
             printf("devmgr: %s: driver HUNG: no answer to a heartbeat in %u ms (generation %u); restarting it",
                    d->name, e->heartbeat_ms, d->track.generation);
         dm_driver_ended(d, PVK_FAIL_HANG, 0, 0);
