@@ -529,7 +529,7 @@ START_TEST(test_shipped_manifest)
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
     ck_assert_uint_lt(n, sizeof text);
-    ck_assert_uint_eq(manifest_parse(text, n, &m), 6);
+    ck_assert_uint_eq(manifest_parse(text, n, &m), 7);
     ck_assert_msg(m.bad_lines == 0, "line %u: %s", m.errors[0].line, m.errors[0].text);
 
     const struct manifest_entry *e = manifest_find(&m, MANIFEST_SERVICE, "devmgr");
@@ -546,6 +546,12 @@ START_TEST(test_shipped_manifest)
         ck_assert_ptr_nonnull(e);
         check_driver_defaults(e, drivers[i], i == 2 ? 1u << 20 : 5u << 20);
     }
+
+    e = manifest_find(&m, MANIFEST_SERVICE, "shell");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->program, "shell");
+    ck_assert_uint_eq(e->caps, MANIFEST_CAP_DEVMGR | MANIFEST_CAP_CONTROL | MANIFEST_CAP_PLATFORM);
+    ck_assert_int_eq(e->restart, RESTART_ALWAYS);
 
     e = manifest_find(&m, MANIFEST_SERVICE, "demo-server");
     ck_assert_ptr_nonnull(e);
