@@ -237,7 +237,6 @@ static struct device *nth_driven(uint64_t n)
 void dm_control(struct msg *m, bool privileged)
 {
     uint64_t op = TAG_LABEL(m->tag);
-    uint64_t *ipc = rt_ipc_buffer()->mr;
     struct device *d = op == SUP_LIST ? nth_driven(m->mr[0]) : by_name(m->mr);
     m->tag = TAG(0, 1, 0);
     if (!d || !d->entry) {
@@ -246,30 +245,18 @@ void dm_control(struct msg *m, bool privileged)
     }
     const struct svc_track *t = &d->track;
     switch (op) {
-    case SUP_LIST:
-        pvk_name_pack(d->name, &m->mr[1]);
-        m->mr[3] = d->driver ? t->state : PVK_SVC_FAILED;
-        ipc[4] = t->generation;
-        ipc[5] = t->restarts;
-        ipc[6] = t->last_recovery_ns;
-        ipc[7] = t->last_failure;
-        ipc[8] = t->last_address;
-        m->mr[0] = 0;
-        m->tag = TAG(0, SUP_LIST_LEN, 0);
+    case SUP_LIST: {
+        uint64_t w[SUP_LIST_LEN];
+        svc_list_words(t, d->name, d->driver ? t->state : PVK_SVC_FAILED, w);
+        msg_set_words(m, 0, w, SUP_LIST_LEN);
         return;
+    }
     case SUP_STATS: {
-        struct sys_result q = sys_quota(RT_SLOT_SELF_PROCESS);
-        m->mr[0] = 0;
-        m->mr[1] = t->crashes;
-        m->mr[2] = t->hangs;
-        m->mr[3] = t->exits;
-        ipc[4] = t->generation;
-        ipc[5] = t->last_recovery_ns;
-        ipc[6] = q.r[0];
-        ipc[7] = t->state;
-        ipc[8] = d->last_words;
-        ipc[9] = d->ready ? d->ready_at : 0;
-        m->tag = TAG(0, SUP_STATS_LEN, 0);
+        uint64_t w[SUP_STATS_LEN];
+        svc_stats_words(t, sys_quota(RT_SLOT_SELF_PROCESS).r[0], w);
+        w[8] = d->last_words;
+        w[9] = d->ready ? d->ready_at : 0;
+        msg_set_words(m, 0, w, SUP_STATS_LEN);
         return;
     }
     case SUP_STOP:

@@ -488,7 +488,6 @@ static struct service *by_name(const uint64_t mr[2])
 static void control(struct msg *m)
 {
     uint64_t op = TAG_LABEL(m->tag), badge = m->badge;
-    uint64_t *ipc = rt_ipc_buffer()->mr;
     struct service *sv = NULL;
     if (op == SUP_LIST)
         sv = m->mr[0] < nservices ? &services[m->mr[0]] : NULL;
@@ -501,28 +500,16 @@ static void control(struct msg *m)
     }
     const struct svc_track *t = &sv->t;
     switch (op) {
-    case SUP_LIST:
-        pvk_name_pack(sv->name, &m->mr[1]);
-        m->mr[3] = t->state;
-        ipc[4] = t->generation;
-        ipc[5] = t->restarts;
-        ipc[6] = t->last_recovery_ns;
-        ipc[7] = t->last_failure;
-        ipc[8] = t->last_address;
-        m->mr[0] = 0;
-        m->tag = TAG(0, SUP_LIST_LEN, 0);
+    case SUP_LIST: {
+        uint64_t w[SUP_LIST_LEN];
+        svc_list_words(t, sv->name, t->state, w);
+        msg_set_words(m, 0, w, SUP_LIST_LEN);
         return;
+    }
     case SUP_STATS: {
-        struct sys_result q = sys_quota(RT_SLOT_SELF_PROCESS);
-        m->mr[0] = 0;
-        m->mr[1] = t->crashes;
-        m->mr[2] = t->hangs;
-        m->mr[3] = t->exits;
-        ipc[4] = t->generation;
-        ipc[5] = t->last_recovery_ns;
-        ipc[6] = q.r[0];
-        ipc[7] = t->state;
-        m->tag = TAG(0, 8, 0);
+        uint64_t w[SVC_STATS_WORDS];
+        svc_stats_words(t, sys_quota(RT_SLOT_SELF_PROCESS).r[0], w);
+        msg_set_words(m, 0, w, SVC_STATS_WORDS);
         return;
     }
     default:

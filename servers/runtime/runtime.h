@@ -44,6 +44,17 @@ _Noreturn void rt_panic(const char *fmt, ...) __attribute__((format(__printf__, 
 
 /* The first thread's IPC buffer (page-aligned, registered at start-up). */
 struct ipc_buffer *rt_ipc_buffer(void);
+/* Sets m to a message of n words (MR0..MR3 in m, the rest in the IPC buffer). */
+static inline void msg_set_words(struct msg *m, uint64_t label, const uint64_t *w, unsigned n)
+{
+    m->tag = TAG(label, n, 0);
+    for (unsigned i = 0; i < n; i++) {
+        if (i < SYS_MSG_REGS)
+            m->mr[i] = w[i];
+        else
+            rt_ipc_buffer()->mr[i] = w[i];
+    }
+}
 
 /* --- output (to the boot log, via the debug_write system call) ----------- */
 

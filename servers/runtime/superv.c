@@ -120,6 +120,30 @@ const char *svc_state_name(enum pvk_svc_state s)
     return "?";
 }
 
+void svc_list_words(const struct svc_track *t, const char *name, uint32_t state, uint64_t w[SUP_LIST_LEN])
+{
+    w[0] = 0;
+    pvk_name_pack(name, &w[1]);
+    w[3] = state;
+    w[4] = t->generation;
+    w[5] = t->restarts;
+    w[6] = t->last_recovery_ns;
+    w[7] = t->last_failure;
+    w[8] = t->last_address;
+}
+
+void svc_stats_words(const struct svc_track *t, uint64_t quota, uint64_t w[SVC_STATS_WORDS])
+{
+    w[0] = 0;
+    w[1] = t->crashes;
+    w[2] = t->hangs;
+    w[3] = t->exits;
+    w[4] = t->generation;
+    w[5] = t->last_recovery_ns;
+    w[6] = quota;
+    w[7] = t->state;
+}
+
 const char *svc_failure_name(enum pvk_svc_failure f)
 {
     switch (f) {

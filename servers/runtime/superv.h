@@ -58,6 +58,12 @@ bool svc_due(const struct svc_track *t, uint64_t now);
  * answered is hung at now (period_ms 0: never). */
 bool svc_hung(uint64_t pinged_at, uint64_t now, uint32_t period_ms);
 /* "ready", "failed", ... for the log and the shell. */
+/* The SUP_LIST and SUP_STATS answers (pvk/service.h) as message words
+ * MR0.. (MR0 = 0): one encoding for every supervisor. quota: the
+ * supervisor's own quota use. */
+void svc_list_words(const struct svc_track *t, const char *name, uint32_t state, uint64_t w[SUP_LIST_LEN]);
+#define SVC_STATS_WORDS 8
+void svc_stats_words(const struct svc_track *t, uint64_t quota, uint64_t w[SVC_STATS_WORDS]);
 const char *svc_state_name(enum pvk_svc_state s);
 const char *svc_failure_name(enum pvk_svc_failure f);
 
