@@ -230,13 +230,7 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
             hwm = c->region_size;
         if (hwm > BLK_DATA_OFFSET)
             memcpy((uint8_t *)scratch + BLK_DATA_OFFSET, c->base + BLK_DATA_OFFSET, hwm - BLK_DATA_OFFSET);
-        sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
-        sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
-        rc = sys_map(o.region, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE).ret;
-        if (rc != 0) {
-            sys_map(c->region_slot, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE);
-            pvk_close_device(&o, 0);
-        }
+        rc = pvk_swap_region(&o, c->region_slot, c->va, scratch);
     }
     if (rc != 0) {
         c->down_rc = rc;

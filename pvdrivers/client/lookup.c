@@ -232,6 +232,18 @@ long pvk_open_name(uint64_t devmgr, const char *name, uint64_t open_label, uint6
     return rc;
 }
 
+long pvk_swap_region(struct pvk_opened *o, uint64_t old_region, uint64_t va, uint64_t scratch_va)
+{
+    sys_unmap(RT_SLOT_SELF_PROCESS, va);
+    sys_unmap(RT_SLOT_SELF_PROCESS, scratch_va);
+    long rc = sys_map(o->region, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
+    if (rc != 0) {
+        sys_map(old_region, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE);
+        pvk_close_device(o, 0);
+    }
+    return rc;
+}
+
 long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t keep, uint64_t scratch_va)
 {
     if (!size || size % 4096 || keep > size)

@@ -63,6 +63,10 @@ static inline uint64_t pvk_region_bytes(const struct msg *reply)
  * needs it) while the caller's pointers into it stay valid. scratch_va:
  * a free range of size bytes, used for a moment. 0 and *region = the
  * private frame, or an error (nothing changed: the region is kept). */
+/* Moves a newly opened region (o, mapped at scratch_va) to va, where
+ * old_region is mapped now: 0, or an error with old_region mapped at va
+ * again and o closed. */
+long pvk_swap_region(struct pvk_opened *o, uint64_t old_region, uint64_t va, uint64_t scratch_va);
 long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t keep, uint64_t scratch_va);
 /* Drops what pvk_open_device made (unmaps va if mapped and va is not 0). */
 void pvk_close_device(struct pvk_opened *o, uint64_t va);

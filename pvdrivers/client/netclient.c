@@ -126,13 +126,7 @@ static long reconnect(struct net_client *c, uint64_t deadline)
             if (c->owner[i] == NETC_OWN_CALLER && off + NET_BUF_SIZE <= size)
                 memcpy((uint8_t *)scratch + off, c->base + off, NET_BUF_SIZE);
         }
-        sys_unmap(RT_SLOT_SELF_PROCESS, c->va);
-        sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
-        rc = sys_map(o.region, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE).ret;
-        if (rc != 0) {
-            sys_map(c->region_slot, RT_SLOT_SELF_PROCESS, c->va, CAP_R_READ | CAP_R_WRITE);
-            pvk_close_device(&o, 0);
-        }
+        rc = pvk_swap_region(&o, c->region_slot, c->va, scratch);
     }
     if (rc != 0) {
         c->why = rc;

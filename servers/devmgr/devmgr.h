@@ -60,7 +60,6 @@ struct device {
     uint64_t ready_at;              /* when the running instance became ready */
     uint64_t watch[DM_MAX_WATCH];   /* clients' notifications (slots) */
     unsigned nwatch;
-    unsigned restarts;
 };
 
 extern const struct init_bootinfo *dm_boot;
@@ -107,6 +106,8 @@ void dm_watch(struct device *d, uint64_t ntfn);
 void dm_tell_watchers(struct device *d, uint64_t bits);
 /* SUP_* control messages; fills the reply in m. privileged: may change states. */
 void dm_control(struct msg *m, bool privileged);
+/* Whether restart lines for d go to the log now (the first ones, then one in 100). */
+bool dm_log_restart(const struct device *d);
 /* Starts the driver of d (a new generation), logging a failure to start. */
 void dm_launch(struct device *d);
 

@@ -254,8 +254,7 @@ long dm_reclaim(struct device *d, const char *why)
     d->ngiven = 0;
     d->pool = d->service_ep = 0;
     d->running = d->ready = false;
-    d->restarts++;
-    if (d->track.restarts <= 20 || d->track.restarts % 100 == 0)
+    if (dm_log_restart(d))
         printf("devmgr: %s: driver stopped (%s); device reset, %ld DMA frames released", d->name, why, released);
     return released;
 }

@@ -12,7 +12,7 @@ struct manifest dm_manifest;
 #define LOG_FIRST 20
 #define LOG_EVERY 100
 
-static bool log_this(const struct device *d)
+bool dm_log_restart(const struct device *d)
 {
     uint32_t n = d->track.restarts;
     return n <= LOG_FIRST || n % LOG_EVERY == 0;
@@ -110,7 +110,7 @@ void dm_driver_ended(struct device *d, enum pvk_svc_failure why, uint32_t vector
         dm_launch(d);
         break;
     case SVC_RESTART_LATER:
-        if (log_this(d))
+        if (dm_log_restart(d))
             printf("devmgr: %s: %u failures in a row; restarting in %llu ms", d->name, d->track.streak,
                    (unsigned long long)((d->track.restart_at - now) / 1000000));
         break;
@@ -148,10 +148,10 @@ void dm_driver_ready(struct device *d, bool ok, uint64_t ping)
     uint32_t period = d->entry ? d->entry->heartbeat_ms : 0;
     d->next_ping = period ? now + (uint64_t)period * 1000000 : 0;
     if (!after_failure) {
-        if (d->track.generation == 1 || log_this(d))
+        if (d->track.generation == 1 || dm_log_restart(d))
             printf("devmgr: %s driver ready (generation %u, started in %llu us)", d->name, d->track.generation,
                    (unsigned long long)us(d->track.last_start_ns));
-    } else if (log_this(d)) {
+    } else if (dm_log_restart(d)) {
         printf("devmgr: %s driver restarted (generation %u, restart %u): ready %llu us after the failure",
                d->name, d->track.generation, d->track.restarts, (unsigned long long)us(d->track.last_recovery_ns));
     }
