@@ -33,7 +33,11 @@ struct frame_obj *frame_create(struct quota *q, uint64_t npages, uint64_t limit)
         return NULL;
     uint64_t pa = FRAME_NONE;
     if (quota_charge(q, npages * PAGE_SIZE)) {
-        pa = frame_alloc_contig(&frame_allocator, npages, 0, limit);
+        /* 2 MiB-aligned where it can be, so that it maps with 2 MiB pages */
+        if (npages >= MMU_PAGE_2M / PAGE_SIZE)
+            pa = frame_alloc_contig(&frame_allocator, npages, MMU_PAGE_2M, limit);
+        if (pa == FRAME_NONE)
+            pa = frame_alloc_contig(&frame_allocator, npages, 0, limit);
         if (pa == FRAME_NONE)
             quota_release(q, npages * PAGE_SIZE);
     }
@@ -106,8 +110,22 @@ int frame_reap(struct frame_obj *f)
     return REAP_FREED;
 }
 
+/* Unmaps npages 4 KiB pages' worth from vaddr, leaf by leaf (a 2 MiB
+ * leaf counts as 512 pages), with interrupt windows as for pages. */
+static void unmap_range(struct process *p, uint64_t vaddr, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t size = arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
+        uint64_t step = size > PAGE_SIZE ? size / PAGE_SIZE : 1;
+        for (uint64_t k = 0; k < step && i < npages; k++, i++)
+            window_every(i, npages);
+    }
+}
+
 /* Maps the frame's pages and records the mapping; node is filled by the
- * caller's binding function. */
+ * caller's binding function. Where the virtual and physical addresses are
+ * both 2 MiB-aligned and 2 MiB remain, one 2 MiB page maps them (one entry
+ * instead of 512 to write now, to clear at unmap, and in the TLB). */
 static long map_pages(struct process *p, struct frame_obj *f, uint64_t first, uint64_t npages,
                       uint64_t vaddr, unsigned rights, struct mapping **out)
 {
@@ -119,17 +137,27 @@ static long map_pages(struct process *p, struct frame_obj *f, uint64_t first, ui
     struct mmu_alloc alloc = process_table_alloc(p);
     unsigned flags = rights | (f->kind == FRAME_DEVICE ? MMU_UNCACHED : 0);
     uint64_t pa = f->paddr + first * PAGE_SIZE;
-    for (uint64_t i = 0; i < npages; i++) {
-        int rc = arch_user_map(p->space, vaddr + i * PAGE_SIZE, pa + i * PAGE_SIZE, flags, &alloc);
+    const uint64_t huge_pages = MMU_PAGE_2M / PAGE_SIZE;
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t va_i = vaddr + i * PAGE_SIZE, pa_i = pa + i * PAGE_SIZE;
+        int rc = MMU_EEXIST;
+        uint64_t step = 1;
+        if (f->kind != FRAME_DEVICE && npages - i >= huge_pages && va_i % MMU_PAGE_2M == 0 &&
+            pa_i % MMU_PAGE_2M == 0) {
+            rc = arch_user_map(p->space, va_i, pa_i, MMU_PAGE_2M, flags, &alloc);
+            step = huge_pages;
+        }
+        if (rc == MMU_EEXIST) {     /* not huge here, or a page table in the way */
+            step = 1;
+            rc = arch_user_map(p->space, va_i, pa_i, MMU_PAGE_4K, flags, &alloc);
+        }
         if (rc != MMU_OK) {
-            for (uint64_t j = 0; j < i; j++) {
-                arch_user_unmap(p->space, vaddr + j * PAGE_SIZE);
-                window_every(j, i);
-            }
+            unmap_range(p, vaddr, i);
             kmem_free(p->quota, m, sizeof *m);
             return rc == MMU_EEXIST ? SYS_EEXIST : SYS_ENOMEM;
         }
-        window_every(i, npages);
+        for (uint64_t k = 0; k < step; k++, i++)
+            window_every(i, npages);
     }
     m->proc = p;
     m->frame = f;
@@ -163,11 +191,7 @@ long vm_map_frame(struct process *p, struct frame_obj *f, uint64_t vaddr, unsign
 void mapping_remove(struct mapping *m)
 {
     struct process *p = m->proc;
-    uint64_t vaddr = m->by_vaddr.key, npages = mapping_pages(m);
-    for (uint64_t i = 0; i < npages; i++) {
-        arch_user_unmap(p->space, vaddr + i * PAGE_SIZE);
-        window_every(i, npages);
-    }
+    unmap_range(p, m->by_vaddr.key, mapping_pages(m));
     avl_remove(&p->mappings, &m->by_vaddr);
     cap_unbind(&m->node);
     kmem_free(p->quota, m, sizeof *m);
@@ -197,9 +221,11 @@ long vm_protect(struct process *p, uint64_t vaddr, unsigned rights)
         return SYS_ERIGHTS;
     unsigned flags = rights | (m->frame->kind == FRAME_DEVICE ? MMU_UNCACHED : 0);
     uint64_t npages = mapping_pages(m);
-    for (uint64_t i = 0; i < npages; i++) {
-        arch_user_protect(p->space, vaddr + i * PAGE_SIZE, flags);
-        window_every(i, npages);
+    for (uint64_t i = 0; i < npages;) {
+        uint64_t size = arch_user_protect(p->space, vaddr + i * PAGE_SIZE, flags);
+        uint64_t step = size > PAGE_SIZE ? size / PAGE_SIZE : 1;
+        for (uint64_t k = 0; k < step && i < npages; k++, i++)
+            window_every(i, npages);
     }
     m->rights = rights;
     return SYS_OK;

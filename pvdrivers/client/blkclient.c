@@ -67,7 +67,7 @@ void blkc_close(struct blk_client *c)
     c->base = NULL;
     c->shared = NULL;
     c->nout = c->ndone = 0;
-    c->evacuated = false;
+    c->evacuated = c->noticed = false;
     memset(c->out, 0, sizeof c->out);
     c->dead = false;
 }
@@ -211,16 +211,19 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
     if (limit <= now)
         limit = now;                    /* one try */
     uint64_t scratch = c->va + BLKC_SCRATCH_OFFSET;
-    if (!c->evacuated) {
+    struct pvk_away away = { &c->region_slot, c->va, c->region_size, 0, c->evacuated };
+    if (!c->evacuated && !c->noticed) {
         drain_old(c);
         c->last_fault_ns = c->shared->req_hdr.fault_ns;
-        uint64_t keep = c->data_hwm > BLK_DATA_OFFSET ? c->data_hwm : BLK_DATA_OFFSET;
-        if (keep > c->region_size)
-            keep = c->region_size;
-        c->evacuated = pvk_evacuate_region(&c->region_slot, c->va, c->region_size, keep, scratch) == 0;
+        c->noticed = true;
     }
+    away.keep = c->data_hwm > BLK_DATA_OFFSET ? c->data_hwm : BLK_DATA_OFFSET;
+    if (away.keep > c->region_size)
+        away.keep = c->region_size;
     struct pvk_opened o;
-    long rc = pvk_open_name(c->devmgr, c->name, BLK_OPEN, BLK_DOORBELL, scratch, BLK_DATA_OFFSET + 4096, limit, &o);
+    long rc = pvk_reopen_name(c->devmgr, c->name, BLK_OPEN, BLK_DOORBELL, scratch, BLK_DATA_OFFSET + 4096, limit,
+                              &away, &o);
+    c->evacuated = away.evacuated;
     if (rc == 0) {
         /* The data area carries over: the caller's offsets and pointers stay valid. */
         uint64_t size = pvk_region_bytes(&o.reply), hwm = c->data_hwm;
@@ -245,7 +248,7 @@ static bool reconnect(struct blk_client *c, uint64_t deadline)
     }
     drop_caps(c);
     adopt(c, &o);
-    c->dead = c->evacuated = false;
+    c->dead = c->evacuated = c->noticed = false;
     c->down_rc = 0;
     reissue(c);
     if (sys_signal(c->doorbell, 0).ret != 0) {

@@ -92,6 +92,7 @@ struct blk_client {
     uint32_t failed_reset;      /* requests completed locally with BLK_ERESET */
     uint64_t data_hwm;          /* highest offset + len submitted (region offset) */
     bool evacuated;             /* while dead: the region's contents moved to a private frame at va */
+    bool noticed;               /* while dead: the dead instance's last completions taken */
     uint32_t seq;               /* next submission number */
     uint32_t nout;              /* entries of out[] not free */
     uint32_t ndone;             /* entries BLKC_DONE */

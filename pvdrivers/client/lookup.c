@@ -276,3 +276,20 @@ long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t 
     *region = (uint64_t)slot;
     return 0;
 }
+
+long pvk_reopen_name(uint64_t devmgr, const char *name, uint64_t open_label, uint64_t doorbell_label,
+                     uint64_t scratch_va, uint64_t min_bytes, uint64_t deadline, struct pvk_away *a,
+                     struct pvk_opened *o)
+{
+    long rc = SYS_ETIMEOUT;
+    if (!a->evacuated) {
+        rc = pvk_open_name(devmgr, name, open_label, doorbell_label, scratch_va, min_bytes,
+                           (uint64_t)sys_time().ret, o);
+        if (rc == 0)
+            return 0;
+        a->evacuated = pvk_evacuate_region(a->region, a->va, a->size, a->keep, scratch_va) == 0;
+        if (rc == PVK_EFAILED || rc == PVK_ESTOPPED || rc == SYS_ENOENT)
+            return rc;      /* failed for good, stopped, unknown: no point waiting */
+    }
+    return pvk_open_name(devmgr, name, open_label, doorbell_label, scratch_va, min_bytes, deadline, o);
+}

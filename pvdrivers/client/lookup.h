@@ -56,6 +56,10 @@ static inline uint64_t pvk_region_bytes(const struct msg *reply)
 {
     return (reply->mr[3] >> 32) * 4096ull;
 }
+/* Moves a newly opened region (o, mapped at scratch_va) to va, where
+ * old_region is mapped now: 0, or an error with old_region mapped at va
+ * again and o closed. */
+long pvk_swap_region(struct pvk_opened *o, uint64_t old_region, uint64_t va, uint64_t scratch_va);
 /* The driver of a region died: copies the region's first keep bytes
  * into a private frame of size bytes (our quota), puts that at va in the
  * region's place, and drops the region, so that its memory goes back to
@@ -63,11 +67,26 @@ static inline uint64_t pvk_region_bytes(const struct msg *reply)
  * needs it) while the caller's pointers into it stay valid. scratch_va:
  * a free range of size bytes, used for a moment. 0 and *region = the
  * private frame, or an error (nothing changed: the region is kept). */
-/* Moves a newly opened region (o, mapped at scratch_va) to va, where
- * old_region is mapped now: 0, or an error with old_region mapped at va
- * again and o closed. */
-long pvk_swap_region(struct pvk_opened *o, uint64_t old_region, uint64_t va, uint64_t scratch_va);
 long pvk_evacuate_region(uint64_t *region, uint64_t va, uint64_t size, uint64_t keep, uint64_t scratch_va);
+
+/* A client's region while its driver is away. */
+struct pvk_away {
+    uint64_t *region;           /* the slot of what is mapped at va: the dead region, or the private copy */
+    uint64_t va, size;          /* where and how big */
+    uint64_t keep;              /* bytes from va that an evacuation keeps */
+    bool evacuated;             /* *region is the private copy */
+};
+/* Opens name again after its driver died, the new region mapped at
+ * scratch_va (then the caller copies what it keeps from va and calls
+ * pvk_swap_region). The device manager restarts a crashed driver before
+ * its clients run, so one try comes first, with the dead region still at
+ * va: nothing is copied twice and no private frame is made. If the driver
+ * is not back, the region is evacuated (pvk_evacuate_region, a->evacuated
+ * set) so the dead instance's memory goes back while the lookup waits
+ * until deadline. 0 and *o, or the error. */
+long pvk_reopen_name(uint64_t devmgr, const char *name, uint64_t open_label, uint64_t doorbell_label,
+                     uint64_t scratch_va, uint64_t min_bytes, uint64_t deadline, struct pvk_away *a,
+                     struct pvk_opened *o);
 /* Drops what pvk_open_device made (unmaps va if mapped and va is not 0). */
 void pvk_close_device(struct pvk_opened *o, uint64_t va);
 

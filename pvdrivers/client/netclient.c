@@ -74,15 +74,6 @@ long netc_open(struct net_client *c, uint64_t devmgr, uint32_t instance, uint64_
     return 0;
 }
 
-/* The dead instance's memory goes back at once (the next instance's DMA
- * pool may need it); what the caller holds stays readable at va. */
-static void evacuate(struct net_client *c)
-{
-    c->last_fault_ns = c->shared->tx_hdr.fault_ns;
-    c->evacuated = pvk_evacuate_region(&c->region_slot, c->va, c->region_size, c->region_size,
-                                       c->va + NETC_SCRATCH_OFFSET) == 0;
-}
-
 static void note_dead(struct net_client *c)
 {
     if (c->dead)
@@ -90,7 +81,7 @@ static void note_dead(struct net_client *c)
     c->dead = c->broken = c->report = true;
     c->why = PVK_EPEER_RESTARTED;
     c->next_try = 0;
-    evacuate(c);
+    c->last_fault_ns = c->shared->tx_hdr.fault_ns;
 }
 
 static bool epoch_ok(const struct net_client *c)
@@ -113,11 +104,15 @@ static long reconnect(struct net_client *c, uint64_t deadline)
         sys_sleep(c->next_try);
     }
     uint64_t scratch = c->va + NETC_SCRATCH_OFFSET;
-    if (!c->evacuated)
-        evacuate(c);
+    /* The dead region stays at va until the driver is back or found not
+     * to be (then its contents move to a private frame, so the dead
+     * instance's memory goes back while we wait): what the caller holds
+     * stays readable at va. */
+    struct pvk_away away = { &c->region_slot, c->va, c->region_size, c->region_size, c->evacuated };
     struct pvk_opened o;
-    long rc = pvk_open_name(c->devmgr, c->name, NET_OPEN, NET_DOORBELL, scratch, NET_DATA_OFFSET + NET_BUF_SIZE,
-                            deadline, &o);
+    long rc = pvk_reopen_name(c->devmgr, c->name, NET_OPEN, NET_DOORBELL, scratch, NET_DATA_OFFSET + NET_BUF_SIZE,
+                              deadline, &away, &o);
+    c->evacuated = away.evacuated;
     if (rc == 0) {
         /* Buffers the caller holds keep their contents. */
         uint64_t size = pvk_region_bytes(&o.reply);

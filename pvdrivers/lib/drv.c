@@ -58,9 +58,13 @@ void drv_log(struct drv *d, const char *fmt, ...)
     printf("%s: %s", d->info ? d->info->name : "driver", buf);
 }
 
+#define DRV_HUGE_PAGE 0x200000ull
+
 long drv_dma_alloc(struct drv *d, size_t bytes, void **virt, uint64_t *phys, uint64_t *slot_out)
 {
     uint64_t pages = (bytes + RT_PAGE_SIZE - 1) / RT_PAGE_SIZE;
+    if (pages >= DRV_HUGE_PAGE / RT_PAGE_SIZE)     /* the kernel maps it with 2 MiB pages if aligned */
+        dma_next = (dma_next + DRV_HUGE_PAGE - 1) & ~(DRV_HUGE_PAGE - 1);
     int slot = rt_slot_alloc();
     if (slot < 0)
         return SYS_ENOMEM;

@@ -54,8 +54,7 @@ struct device {
     /* Supervision (supervise.c). */
     struct svc_track track;
     uint64_t ping;                  /* the driver's notification, badged PVK_NTFN_PING (0: none yet) */
-    uint64_t pinged_at;             /* an unanswered ping's time (0: none) */
-    uint64_t next_ping;             /* when to ping next */
+    struct svc_heartbeat beat;      /* the instance's last sign of life and unanswered ping */
     uint64_t last_words;            /* when its last injected fault fired (DEVMGR_LAST_WORDS) */
     uint64_t ready_at;              /* when the running instance became ready */
     uint64_t watch[DM_MAX_WATCH];   /* clients' notifications (slots) */

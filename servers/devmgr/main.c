@@ -284,6 +284,15 @@ int main(uint64_t arg)
             dm_launch(&dm_devices[i]);
     int spare = rt_slot_alloc();
     for (;;) {
+        /* Answers to pings (and deaths) that came while we were busy, say
+         * restarting another driver: taken before the heartbeat deadlines
+         * are looked at, so a slow supervisor never takes a driver that
+         * answered for a hung one. */
+        uint64_t bits = 0;
+        if (ntfn_poll(dm_death_ntfn, &bits) == 0 && bits) {
+            struct msg nm = { .tag = TAG(LABEL_NOTIFY, 1, 0), .badge = 0, .mr = { bits } };
+            handle(&nm, 0);
+        }
         uint64_t next = dm_tick((uint64_t)sys_time().ret);
         struct msg m;
         rt_ipc_buffer()->recv_slot = spare > 0 ? (uint64_t)spare : 0;

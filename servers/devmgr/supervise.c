@@ -59,7 +59,7 @@ static uint64_t us(uint64_t ns)
 void dm_launch(struct device *d)
 {
     svc_started(&d->track, (uint64_t)sys_time().ret);
-    d->pinged_at = 0;
+    d->beat = (struct svc_heartbeat){ 0 };
     dm_start_driver(d);
     if (!d->running) {
         printf("devmgr: %s: driver %s did not start (generation %u)", d->name, d->driver,
@@ -145,8 +145,7 @@ void dm_driver_ready(struct device *d, bool ok, uint64_t ping)
     uint64_t now = (uint64_t)sys_time().ret;
     d->ready_at = now;
     svc_ready(&d->track, now);
-    uint32_t period = d->entry ? d->entry->heartbeat_ms : 0;
-    d->next_ping = period ? now + (uint64_t)period * 1000000 : 0;
+    svc_alive(&d->beat, now);
     if (!after_failure) {
         if (d->track.generation == 1 || dm_log_restart(d))
             printf("devmgr: %s driver ready (generation %u, started in %llu us)", d->name, d->track.generation,
@@ -159,7 +158,7 @@ void dm_driver_ready(struct device *d, bool ok, uint64_t ping)
 
 void dm_pong(struct device *d)
 {
-    d->pinged_at = 0;
+    svc_alive(&d->beat, (uint64_t)sys_time().ret);
 }
 
 /* One driver's timers at now; the next time it needs us (0: none). */
@@ -185,23 +184,21 @@ static uint64_t tick_one(struct device *d, uint64_t now)
     }
     if (d->track.state != PVK_SVC_READY || !e->heartbeat_ms || !d->ping)
         return 0;
-    uint64_t period = (uint64_t)e->heartbeat_ms * 1000000;
-    if (d->pinged_at) {
-        if (!svc_hung(d->pinged_at, now, e->heartbeat_ms))
-            return d->pinged_at + period;
+    uint64_t next;
+    switch (svc_beat(&d->beat, now, e->heartbeat_ms, &next)) {
+    case SVC_BEAT_HUNG:
         if (d->track.hangs < LOG_FIRST || d->track.hangs % LOG_EVERY == 0)
-            printf("devmgr: %s: driver HUNG: no answer to a heartbeat in %u ms (generation %u); restarting it",
+            printf("devmgr: %s: driver HUNG: no sign of life in %u ms (heartbeat; generation %u); restarting it",
                    d->name, e->heartbeat_ms, d->track.generation);
         dm_driver_ended(d, PVK_FAIL_HANG, 0, 0);
         return now;
-    }
-    if (now >= d->next_ping) {
-        d->pinged_at = now;
-        d->next_ping = now + period;
+    case SVC_BEAT_PING:
         sys_signal(d->ping, 0);
-        return now + period;
+        return next;
+    case SVC_BEAT_WAIT:
+        break;
     }
-    return d->next_ping;
+    return next;
 }
 
 uint64_t dm_tick(uint64_t now)

@@ -102,10 +102,37 @@ bool svc_due(const struct svc_track *t, uint64_t now)
     return t->state == PVK_SVC_BACKOFF && now >= t->restart_at;
 }
 
-bool svc_hung(uint64_t pinged_at, uint64_t now, uint32_t period_ms)
+void svc_alive(struct svc_heartbeat *h, uint64_t now)
 {
-    return period_ms != 0 && pinged_at != 0 && now >= pinged_at &&
-           now - pinged_at >= (uint64_t)period_ms * NS_PER_MS;
+    h->alive_at = now;
+    h->pinged_at = 0;
+}
+
+enum svc_beat svc_beat(struct svc_heartbeat *h, uint64_t now, uint32_t period_ms, uint64_t *next)
+{
+    *next = 0;
+    if (!period_ms)
+        return SVC_BEAT_WAIT;
+    uint64_t period = (uint64_t)period_ms * NS_PER_MS;
+    if (h->pinged_at) {             /* one ping at a time: answered within the period? */
+        uint64_t deadline = h->pinged_at + period;
+        if (deadline < h->pinged_at)
+            deadline = UINT64_MAX;
+        if (now >= deadline)
+            return SVC_BEAT_HUNG;
+        *next = deadline;
+        return SVC_BEAT_WAIT;
+    }
+    uint64_t ping_at = h->alive_at + period / SVC_PINGS_PER_PERIOD;
+    if (ping_at < h->alive_at)
+        ping_at = UINT64_MAX;
+    if (now < ping_at) {
+        *next = ping_at;
+        return SVC_BEAT_WAIT;
+    }
+    h->pinged_at = now ? now : 1;
+    *next = h->pinged_at + period < h->pinged_at ? UINT64_MAX : h->pinged_at + period;
+    return SVC_BEAT_PING;
 }
 
 const char *svc_state_name(enum pvk_svc_state s)

@@ -54,9 +54,24 @@ enum svc_action svc_failed(struct svc_track *t, const struct manifest_entry *e, 
 void svc_stopped(struct svc_track *t);
 /* True if a BACKOFF service is due (now >= restart_at). */
 bool svc_due(const struct svc_track *t, uint64_t now);
-/* Heartbeat: true if an instance that was pinged at pinged_at and has not
- * answered is hung at now (period_ms 0: never). */
-bool svc_hung(uint64_t pinged_at, uint64_t now, uint32_t period_ms);
+/* Heartbeats. An instance that leaves a ping unanswered for a whole period
+ * is hung. Pings go out one at a time, an eighth of a period after the
+ * last sign of life (becoming ready, answering), so a hang is found
+ * between one period and 9/8 of a period after it began (recovery: that
+ * plus the restart), while a healthy instance that is slow to be scheduled
+ * (a busy guest, a stalled vCPU) still has the whole period to answer. */
+#define SVC_PINGS_PER_PERIOD 8
+struct svc_heartbeat {
+    uint64_t alive_at;          /* last sign of life */
+    uint64_t pinged_at;         /* the unanswered ping's time (0: none) */
+};
+enum svc_beat { SVC_BEAT_WAIT, SVC_BEAT_PING, SVC_BEAT_HUNG };
+/* A sign of life at now: ready, or a ping answered. */
+void svc_alive(struct svc_heartbeat *h, uint64_t now);
+/* What to do at now with period_ms (0: no heartbeat, always WAIT with
+ * *next 0): WAIT until *next, PING (recorded as sent at now; call again
+ * at *next), or HUNG. */
+enum svc_beat svc_beat(struct svc_heartbeat *h, uint64_t now, uint32_t period_ms, uint64_t *next);
 /* "ready", "failed", ... for the log and the shell. */
 /* The SUP_LIST and SUP_STATS answers (pvk/service.h) as message words
  * MR0.. (MR0 = 0): one encoding for every supervisor. quota: the

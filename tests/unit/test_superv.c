@@ -1,7 +1,7 @@
 /* Unit tests for servers/runtime/superv.c: the restart policy (restart at
  * once, back off doubling up to the cap, give up after max-failures,
  * never and on-failure), the counters, recovery and start times, stops on
- * request, svc_due and svc_hung at their edges, the names. */
+ * request, svc_due and the heartbeat (svc_beat) at their edges, the names. */
 #include <string.h>
 #include "superv.h"
 #include "suites.h"
@@ -289,19 +289,52 @@ START_TEST(test_due_states)
 }
 END_TEST
 
-START_TEST(test_hung)
+START_TEST(test_beat)
 {
-    ck_assert(!svc_hung(1000, UINT64_MAX, 0));           /* no heartbeat */
-    ck_assert(!svc_hung(0, UINT64_MAX, 50));             /* not pinged */
-    ck_assert(!svc_hung(1000, 1000 + 50 * MS - 1, 50));
-    ck_assert(svc_hung(1000, 1000 + 50 * MS, 50));
-    ck_assert(svc_hung(1000, 1000 + 51 * MS, 50));
-    ck_assert(!svc_hung(1000, 999, 50));                 /* clock before the ping: not hung */
-    ck_assert(!svc_hung(1, 1, 1));
-    ck_assert(svc_hung(1, 1 + MS, 1));
-    /* the largest period does not overflow */
-    ck_assert(!svc_hung(1, (uint64_t)UINT32_MAX * MS, UINT32_MAX));
-    ck_assert(svc_hung(1, (uint64_t)UINT32_MAX * MS + 1, UINT32_MAX));
+    uint64_t next;
+    struct svc_heartbeat h = { 0 };
+    /* no heartbeat: nothing to do, ever */
+    ck_assert_int_eq(svc_beat(&h, UINT64_MAX, 0, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, 0);
+    /* ready at 1000: the first ping an eighth of a period later, not before */
+    svc_alive(&h, 1000);
+    ck_assert_int_eq(svc_beat(&h, 1000, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, 1000 + 5 * MS);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 5 * MS - 1, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 5 * MS, 40, &next), SVC_BEAT_PING);
+    ck_assert_uint_eq(h.pinged_at, 1000 + 5 * MS);
+    ck_assert_uint_eq(next, 1000 + 45 * MS);        /* the deadline: a period after the ping */
+    /* one ping at a time: no second one while it is unanswered */
+    ck_assert_int_eq(svc_beat(&h, 1000 + 30 * MS, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, 1000 + 45 * MS);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 45 * MS - 1, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 45 * MS, 40, &next), SVC_BEAT_HUNG);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 90 * MS, 40, &next), SVC_BEAT_HUNG);
+    /* answered late in the period: not hung, the next ping an eighth after the answer */
+    svc_alive(&h, 1000 + 44 * MS);
+    ck_assert_uint_eq(h.pinged_at, 0);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 46 * MS, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, 1000 + 49 * MS);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 49 * MS, 40, &next), SVC_BEAT_PING);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 88 * MS, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 89 * MS, 40, &next), SVC_BEAT_HUNG);
+    /* a hang that begins right after an answer is found 9/8 of a period later */
+    svc_alive(&h, 5000 * MS);
+    ck_assert_int_eq(svc_beat(&h, 5000 * MS + 5 * MS, 40, &next), SVC_BEAT_PING);
+    ck_assert_int_eq(svc_beat(&h, 5000 * MS + 45 * MS - 1, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 5000 * MS + 45 * MS, 40, &next), SVC_BEAT_HUNG);
+    /* 1 ms: a ping at 125 us, hung 1 ms after it */
+    svc_alive(&h, 1);
+    ck_assert_int_eq(svc_beat(&h, 1 + MS / 8, 1, &next), SVC_BEAT_PING);
+    ck_assert_int_eq(svc_beat(&h, 1 + MS / 8 + MS - 1, 1, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 1 + MS / 8 + MS, 1, &next), SVC_BEAT_HUNG);
+    /* the largest period and a late clock do not overflow */
+    svc_alive(&h, UINT64_MAX - MS);
+    ck_assert_int_eq(svc_beat(&h, UINT64_MAX - MS, UINT32_MAX, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, UINT64_MAX);
+    h = (struct svc_heartbeat){ .alive_at = 0, .pinged_at = UINT64_MAX - MS };
+    ck_assert_int_eq(svc_beat(&h, UINT64_MAX - 1, UINT32_MAX, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, UINT64_MAX);
 }
 END_TEST
 
@@ -344,7 +377,7 @@ Suite *superv_suite(void)
     tc = tcase_create("timing");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_due_states);
-    tcase_add_test(tc, test_hung);
+    tcase_add_test(tc, test_beat);
     tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
     return s;

@@ -76,29 +76,35 @@ static void flush(uint64_t root, uint64_t va)
         invlpg(va);
 }
 
-int arch_user_map(uint64_t root, uint64_t va, uint64_t pa, unsigned rights, const struct mmu_alloc *a)
+int arch_user_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned rights,
+                  const struct mmu_alloc *a)
 {
     struct pt_ops ops = ops_for(a);
-    int rc = pt_map(&ops, root, va, pa, PT_PAGE_4K, user_flags(rights));
+    if (size != PT_PAGE_4K && (size != PT_PAGE_2M || (rights & MMU_UNCACHED)))
+        return MMU_EEXIST;      /* device memory is mapped in 4 KiB pages (PAT bit placement) */
+    int rc = pt_map(&ops, root, va, pa, size, user_flags(rights));
     return rc == PT_OK ? MMU_OK : rc == PT_EEXIST ? MMU_EEXIST : MMU_ENOMEM;
 }
 
-int arch_user_unmap(uint64_t root, uint64_t va)
+uint64_t arch_user_unmap(uint64_t root, uint64_t va)
 {
     struct pt_ops ops = ops_for(NULL);
-    if (pt_unmap(&ops, root, va, NULL, NULL) != PT_OK)
-        return MMU_ENOENT;
+    uint64_t size;
+    if (pt_unmap(&ops, root, va, NULL, &size) != PT_OK)
+        return 0;
     flush(root, va);
-    return MMU_OK;
+    return size;
 }
 
-int arch_user_protect(uint64_t root, uint64_t va, unsigned rights)
+uint64_t arch_user_protect(uint64_t root, uint64_t va, unsigned rights)
 {
     struct pt_ops ops = ops_for(NULL);
-    if (pt_protect(&ops, root, va, user_flags(rights)) != PT_OK)
-        return MMU_ENOENT;
+    uint64_t pa, flags;
+    if (pt_lookup(&ops, root, va, &pa, &flags) != PT_OK ||
+        pt_protect(&ops, root, va, user_flags(rights)) != PT_OK)
+        return 0;
     flush(root, va);
-    return MMU_OK;
+    return (flags & PTE_HUGE) ? PT_PAGE_2M : PT_PAGE_4K;
 }
 
 bool arch_user_lookup(uint64_t root, uint64_t va, bool writable, uint64_t *pa)

@@ -569,11 +569,14 @@ static bool t_sender_fifo(void)
 {
     uint64_t ep = kt_endpoint();
     memset(senders, 0, sizeof senders);
+    /* Each sender queued before the next starts: the order they joined the
+     * queue in is then known, whatever the timer does to their start-up. */
     for (unsigned i = 0; i < 3; i++) {
         senders[i].ep = ep;
         CHECK(kt_thread_run(send_idx_fn, i, KT_HELPER_PRIO, 0) != 0);
+        CHECK(kt_settle());
+        CHECK(!senders[i].done);
     }
-    CHECK(kt_settle());
     for (unsigned i = 0; i < 3; i++) {
         struct msg m;
         CHECK_EQ(kt_recv(ep, 2000, &m), SYS_OK);

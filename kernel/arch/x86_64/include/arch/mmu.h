@@ -29,13 +29,22 @@ enum { MMU_OK = 0, MMU_ENOMEM = -1, MMU_EEXIST = -2, MMU_ENOENT = -3 };
  * memory, mapped uncached. */
 #define MMU_UNCACHED 0x100u
 
-/* Maps one 4 KiB page at va (user range, page-aligned) to pa with rights
- * (CAP_R_READ required; CAP_R_WRITE, CAP_R_EXEC as given). */
-int arch_user_map(uint64_t root, uint64_t va, uint64_t pa, unsigned rights, const struct mmu_alloc *a);
-/* Unmaps the page at va (and flushes it from the TLB). */
-int arch_user_unmap(uint64_t root, uint64_t va);
-/* Changes the rights of the page at va (and flushes it). */
-int arch_user_protect(uint64_t root, uint64_t va, unsigned rights);
+/* Page sizes arch_user_map takes: 4 KiB always; 2 MiB where va and pa are
+ * 2 MiB-aligned (not for device memory, which is mapped in 4 KiB pages). */
+#define MMU_PAGE_4K 0x1000ull
+#define MMU_PAGE_2M 0x200000ull
+/* Maps one page of size bytes at va (user range, aligned to size) to pa
+ * with rights (CAP_R_READ required; CAP_R_WRITE, CAP_R_EXEC as given).
+ * MMU_EEXIST if something is mapped there or (2 MiB) a page table is in
+ * the way: the caller maps that chunk in 4 KiB pages instead. */
+int arch_user_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, unsigned rights,
+                  const struct mmu_alloc *a);
+/* Unmaps the page at va (and flushes it from the TLB); returns its size
+ * in bytes (4 KiB or 2 MiB), 0 if nothing was mapped there. */
+uint64_t arch_user_unmap(uint64_t root, uint64_t va);
+/* Changes the rights of the page at va (and flushes it); returns its size
+ * in bytes, 0 if nothing was mapped there. */
+uint64_t arch_user_protect(uint64_t root, uint64_t va, unsigned rights);
 /* The physical address behind va if a user page is mapped there (and
  * writable, if asked); false otherwise. */
 bool arch_user_lookup(uint64_t root, uint64_t va, bool writable, uint64_t *pa);
