@@ -515,6 +515,15 @@ static bool parse_line(struct line_ctx *c, const char *l, size_t n)
         if (!parse_pair(c, w, wn, &ent, &seen))
             return false;
 
+    if (kind == MANIFEST_SERVICE && ent.heartbeat_ms) {
+        /* Services have no ping to answer yet (drivers answer through
+         * pvdrivers/lib/drv.c): refused rather than silently not watched. */
+        struct msg *e = err(c);
+        msg_str(e, "heartbeat is for drivers only (services are watched for crashes and exits): ");
+        msg_quoted(e, name, nn);
+        return false;
+    }
+
     if (ent.backoff_max_ms < ent.backoff_ms) {
         if (seen & (1u << K_BACKOFF_MAX)) {
             struct msg *e = err(c);

@@ -106,6 +106,7 @@ void svc_alive(struct svc_heartbeat *h, uint64_t now)
 {
     h->alive_at = now;
     h->pinged_at = 0;
+    h->extended = false;
 }
 
 enum svc_beat svc_beat(struct svc_heartbeat *h, uint64_t now, uint32_t period_ms, uint64_t *next)
@@ -118,6 +119,17 @@ enum svc_beat svc_beat(struct svc_heartbeat *h, uint64_t now, uint32_t period_ms
         uint64_t deadline = h->pinged_at + period;
         if (deadline < h->pinged_at)
             deadline = UINT64_MAX;
+        uint64_t slack = period / SVC_PINGS_PER_PERIOD;
+        if (now >= deadline && now - deadline > slack && !h->extended) {
+            /* We are looking long after the deadline: the supervisor (or
+             * the whole guest: a stalled vCPU) did not run, so the instance
+             * may not have either. It gets another eighth of a period,
+             * counted from now, before it is called hung. */
+            h->pinged_at = now - (period - slack);
+            h->extended = true;
+            *next = now + slack;
+            return SVC_BEAT_WAIT;
+        }
         if (now >= deadline)
             return SVC_BEAT_HUNG;
         *next = deadline;
@@ -131,6 +143,7 @@ enum svc_beat svc_beat(struct svc_heartbeat *h, uint64_t now, uint32_t period_ms
         return SVC_BEAT_WAIT;
     }
     h->pinged_at = now ? now : 1;
+    h->extended = false;
     *next = h->pinged_at + period < h->pinged_at ? UINT64_MAX : h->pinged_at + period;
     return SVC_BEAT_PING;
 }

@@ -59,11 +59,17 @@ bool svc_due(const struct svc_track *t, uint64_t now);
  * last sign of life (becoming ready, answering), so a hang is found
  * between one period and 9/8 of a period after it began (recovery: that
  * plus the restart), while a healthy instance that is slow to be scheduled
- * (a busy guest, a stalled vCPU) still has the whole period to answer. */
+ * (a busy guest) still has the whole period to answer. A supervisor that
+ * finds a deadline long passed (more than an eighth of a period: it did
+ * not run, nor perhaps did anyone, as when the vCPU stalls) gives another
+ * eighth of a period from then instead of calling the instance hung,
+ * once per ping (a supervisor that is always late, as under a slow
+ * nested hypervisor, must still catch a spinning instance). */
 #define SVC_PINGS_PER_PERIOD 8
 struct svc_heartbeat {
     uint64_t alive_at;          /* last sign of life */
     uint64_t pinged_at;         /* the unanswered ping's time (0: none) */
+    bool extended;              /* that ping's deadline was moved once (a late look) */
 };
 enum svc_beat { SVC_BEAT_WAIT, SVC_BEAT_PING, SVC_BEAT_HUNG };
 /* A sign of life at now: ready, or a ping answered. */

@@ -124,7 +124,7 @@ START_TEST(test_every_key)
 {
     const struct manifest_entry *e =
         good("service web-1_x program=httpd arg=18446744073709551615 priority=200 quota=8M dma=2K "
-             "restart=on-failure heartbeat=100 ready-timeout=250 backoff=20 backoff-max=3000 "
+             "restart=on-failure heartbeat=0 ready-timeout=250 backoff=20 backoff-max=3000 "
              "max-failures=7 depends=a,b-c,d_9,e caps=devices,platform,bundle,devmgr,control");
     ck_assert_int_eq(e->kind, MANIFEST_SERVICE);
     ck_assert_str_eq(e->name, "web-1_x");
@@ -134,7 +134,7 @@ START_TEST(test_every_key)
     ck_assert_uint_eq(e->quota, 8u << 20);
     ck_assert_uint_eq(e->dma, 2048);
     ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
-    ck_assert_uint_eq(e->heartbeat_ms, 100);
+    ck_assert_uint_eq(e->heartbeat_ms, 0);
     ck_assert_uint_eq(e->ready_timeout_ms, 250);
     ck_assert_uint_eq(e->backoff_ms, 20);
     ck_assert_uint_eq(e->backoff_max_ms, 3000);
@@ -223,10 +223,10 @@ START_TEST(test_number_ranges)
         char line[128], want[96];
         uint32_t v;
         /* backoff-max given too, so that backoff's limit is its own */
-        snprintf(line, sizeof line, "service s %s=%llu backoff-max=600000", keys[i].key, (unsigned long long)keys[i].lo);
+        snprintf(line, sizeof line, "driver blk %s=%llu backoff-max=600000", keys[i].key, (unsigned long long)keys[i].lo);
         memcpy(&v, (const char *)good(line) + keys[i].off, sizeof v);
         ck_assert_uint_eq(v, keys[i].lo);
-        snprintf(line, sizeof line, "service s %s=%llu backoff-max=600000", keys[i].key, (unsigned long long)keys[i].hi);
+        snprintf(line, sizeof line, "driver blk %s=%llu backoff-max=600000", keys[i].key, (unsigned long long)keys[i].hi);
         memcpy(&v, (const char *)good(line) + keys[i].off, sizeof v);
         ck_assert_uint_eq(v, keys[i].hi);
         snprintf(line, sizeof line, "service s %s=%llu", keys[i].key, (unsigned long long)keys[i].hi + 1);

@@ -309,7 +309,16 @@ START_TEST(test_beat)
     ck_assert_uint_eq(next, 1000 + 45 * MS);
     ck_assert_int_eq(svc_beat(&h, 1000 + 45 * MS - 1, 40, &next), SVC_BEAT_WAIT);
     ck_assert_int_eq(svc_beat(&h, 1000 + 45 * MS, 40, &next), SVC_BEAT_HUNG);
-    ck_assert_int_eq(svc_beat(&h, 1000 + 90 * MS, 40, &next), SVC_BEAT_HUNG);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 50 * MS, 40, &next), SVC_BEAT_HUNG);     /* late by the slack: still hung */
+    /* looked at long after the deadline (the supervisor or the guest stalled):
+     * another eighth of a period from then, then hung if still silent */
+    ck_assert_int_eq(svc_beat(&h, 1000 + 90 * MS, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_uint_eq(next, 1000 + 95 * MS);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 95 * MS - 1, 40, &next), SVC_BEAT_WAIT);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 95 * MS, 40, &next), SVC_BEAT_HUNG);
+    ck_assert_int_eq(svc_beat(&h, 1000 + 100 * MS, 40, &next), SVC_BEAT_HUNG);
+    /* once per ping: a second late look finds it hung */
+    ck_assert_int_eq(svc_beat(&h, 1000 + 200 * MS, 40, &next), SVC_BEAT_HUNG);
     /* answered late in the period: not hung, the next ping an eighth after the answer */
     svc_alive(&h, 1000 + 44 * MS);
     ck_assert_uint_eq(h.pinged_at, 0);
