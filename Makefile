@@ -213,7 +213,7 @@ bench-irqoff: setup
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/kernel.elf $(BUILD)/kernel.ld $(BUILD)/unit-tests $(BUILD)/test-logs \
-	       $(BUILD)/user $(BUILD)/bundle $(BUNDLE)
+	       $(BUILD)/user $(BUILD)/bundle $(BUNDLE) $(BUILD)/lwip-host
 
 distclean:
 	rm -rf $(BUILD)
