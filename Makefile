@@ -119,6 +119,7 @@ olddefconfig:
 include servers/runtime/runtime.mk
 include pvdrivers/virtio/virtio.mk
 include pvdrivers/drivers.mk
+include servers/net/lwip/lwip.mk
 all: $(VIRTIO_LIB)
 # In-guest test programs live under tests/guest/ (mirroring servers/).
 $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))
@@ -146,14 +147,14 @@ HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/l
                -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c $(LWIP_HOST_LIB) \
                      $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h \
                                 pvdrivers/virtio/*.h pvdrivers/include/pvk/*.h servers/devmgr/pci.h \
                                 servers/runtime/manifest.h servers/runtime/superv.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c \
-	   $$(pkg-config --cflags --libs check)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(LWIP_HOST_CPPFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) \
+	   kernel/object/cap.c $(LWIP_HOST_LIB) $$(pkg-config --cflags --libs check)
 
 include tests/fuzz/fuzz.mk
 
@@ -212,7 +213,7 @@ bench-irqoff: setup
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/kernel.elf $(BUILD)/kernel.ld $(BUILD)/unit-tests $(BUILD)/test-logs \
-	       $(BUILD)/user $(BUILD)/bundle $(BUNDLE)
+	       $(BUILD)/user $(BUILD)/bundle $(BUNDLE) $(BUILD)/lwip-host
 
 distclean:
 	rm -rf $(BUILD)
