@@ -45,5 +45,6 @@ Suite *pci_suite(void);
 Suite *ring_suite(void);
 Suite *manifest_suite(void);
 Suite *superv_suite(void);
+Suite *ext2_suite(void);
 
 #endif
