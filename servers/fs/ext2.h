@@ -1,6 +1,6 @@
 /* The pure core of the ext2 file server: mount (superblock and group
  * descriptors checked), inodes, the block map, file reads, directories and
- * path resolution, read-only. It sees the disk only through struct
+ * path resolution, and overwrites of file data. It sees the disk through struct
  * ext2_dev, so the same files build freestanding into the file server and
  * on the host for the unit tests and the fuzzer.
  *
@@ -14,8 +14,10 @@
  * the structures it passes in. No recursion; every loop is bounded by a
  * size the mount checked (the block map by its depth, three).
  *
- * Not supported: writing, extents, 64-bit block numbers, journals, htree
- * lookups (an indexed directory is read linearly, which ext2 allows). */
+ * Writing: only overwriting a regular file's data inside its size and its
+ * allocated blocks (ext2_write); no allocation, no inode update.
+ * Not supported: extents, 64-bit block numbers, journals, htree lookups
+ * (an indexed directory is read linearly, which ext2 allows). */
 #ifndef EXT2_H
 #define EXT2_H
 
@@ -23,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The block device: byte-addressed reads of at most a block; 0 on
- * success, anything else is an I/O error. write may be NULL (nothing
- * here writes yet). */
+/* The block device: byte-addressed reads and writes of at most a block;
+ * 0 on success, anything else is an I/O error. write may be NULL (the
+ * file system is then read-only). */
 struct ext2_dev {
     void *ctx;
     uint64_t bytes;
@@ -47,6 +49,8 @@ enum {
     EXT2_EINVAL = -8,         /* a bad argument (inode number, path, buffer) */
     EXT2_ENAMETOOLONG = -9,   /* a name over 255 bytes or a path too deep or long */
     EXT2_ERANGE = -10,        /* an offset past what the block map can address */
+    EXT2_EROFS = -11,         /* a write to a read-only mount or a device without write */
+    EXT2_ERR_LAST = EXT2_EROFS,
 };
 
 #define EXT2_ROOT_INO      2u
@@ -88,6 +92,8 @@ struct ext2_fs {
     uint32_t rev_level;
     uint32_t feature_compat, feature_incompat, feature_ro_compat;
     uint64_t gdt_offset;          /* byte offset of the group descriptor table */
+    uint32_t gdt_blocks;          /* its length in blocks */
+    uint32_t reserved_gdt_blocks; /* after it, for growing (resize_inode) */
     bool read_only;               /* unknown RO_COMPAT features */
     char reason[EXT2_REASON_MAX]; /* the last failure, NUL-terminated */
 };
@@ -177,6 +183,18 @@ int ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *inode, char *buf,
 
 /* Fills st from inode (no I/O). */
 void ext2_stat(const struct ext2_inode *inode, struct ext2_stat *st);
+
+/* Overwrites len bytes at offset of regular file inode with buf, inside
+ * its size and its allocated blocks only: a range reaching past the size
+ * or into a hole is EXT2_EUNSUPPORTED (that needs allocation), a
+ * read-only mount or a device without write EXT2_EROFS. Every target block
+ * is checked first (mapped, marked in use in its group's block bitmap, not
+ * a superblock, descriptor, bitmap or inode table block); only then is
+ * anything written, so a refused write changes nothing. *done gets the
+ * bytes written (len unless the device failed part way: EXT2_EIO). The
+ * inode (mtime) is not updated. */
+int ext2_write(struct ext2_fs *fs, const struct ext2_inode *inode, uint64_t offset, const void *buf,
+               uint32_t len, uint32_t *done);
 
 /* --- directories and paths ------------------------------------------------ */
 

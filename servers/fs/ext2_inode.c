@@ -38,11 +38,11 @@ int ext2_inode_location(struct ext2_fs *fs, uint32_t ino, uint64_t *offset)
         return ext2_fail(fs, EXT2_EINVAL, "inode %u out of range (1..%u)", ino, fs->inodes_count);
     uint32_t group = (ino - 1) / fs->inodes_per_group;
     uint32_t index = (ino - 1) % fs->inodes_per_group;
-    uint32_t table;
-    int rc = ext2_group_inode_table(fs, group, &table);
+    struct ext2_group desc;
+    int rc = ext2_read_group(fs, group, &desc);
     if (rc != EXT2_OK)
         return rc;
-    *offset = (uint64_t)table * fs->block_size + (uint64_t)index * fs->inode_size;
+    *offset = (uint64_t)desc.inode_table * fs->block_size + (uint64_t)index * fs->inode_size;
     return EXT2_OK;
 }
 

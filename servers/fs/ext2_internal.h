@@ -41,8 +41,13 @@ static inline bool ext2_block_valid(const struct ext2_fs *fs, uint32_t block)
     return block >= fs->first_data_block && block < fs->blocks_count;
 }
 
-/* Reads group descriptor group and checks its bitmaps and inode table lie
- * inside the file system; *inode_table gets the table's first block. */
-int ext2_group_inode_table(struct ext2_fs *fs, uint32_t group, uint32_t *inode_table);
+/* A group descriptor's blocks. */
+struct ext2_group {
+    uint32_t block_bitmap, inode_bitmap, inode_table;
+};
+
+/* Reads group descriptor group and checks that its bitmaps and whole
+ * inode table lie inside the file system. */
+int ext2_read_group(struct ext2_fs *fs, uint32_t group, struct ext2_group *out);
 
 #endif

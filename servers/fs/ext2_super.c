@@ -33,6 +33,7 @@ const char *ext2_error_name(int err)
     case EXT2_EINVAL: return "invalid argument";
     case EXT2_ENAMETOOLONG: return "name or path too long";
     case EXT2_ERANGE: return "out of range";
+    case EXT2_EROFS: return "read-only file system";
     default: return "unknown error";
     }
 }
@@ -122,7 +123,7 @@ static bool blocks_inside(const struct ext2_fs *fs, uint32_t first, uint32_t cou
            count <= fs->blocks_count - first;
 }
 
-int ext2_group_inode_table(struct ext2_fs *fs, uint32_t group, uint32_t *inode_table)
+int ext2_read_group(struct ext2_fs *fs, uint32_t group, struct ext2_group *out)
 {
     uint8_t desc[EXT2_DESC_SIZE];
     if (group >= fs->group_count)
@@ -139,7 +140,9 @@ int ext2_group_inode_table(struct ext2_fs *fs, uint32_t group, uint32_t *inode_t
             return ext2_fail(fs, EXT2_ECORRUPT, "group descriptor %u: %s block %u past the end (%u blocks)",
                              group, names[i], block, fs->blocks_count);
     }
-    *inode_table = ext2_le32(desc + 8);
+    out->block_bitmap = ext2_le32(desc + 0);
+    out->inode_bitmap = ext2_le32(desc + 4);
+    out->inode_table = ext2_le32(desc + 8);
     return EXT2_OK;
 }
 
@@ -247,6 +250,8 @@ static int check_geometry(struct ext2_fs *fs, const uint8_t *sb)
         return ext2_fail(fs, EXT2_EBADSUPER, "group descriptor table (%llu blocks at %u) past the end (%u blocks)",
                          (unsigned long long)gdt_blocks, gdt_block, fs->blocks_count);
     fs->gdt_offset = (uint64_t)gdt_block * fs->block_size;
+    fs->gdt_blocks = (uint32_t)gdt_blocks;
+    fs->reserved_gdt_blocks = fs->rev_level >= 1 ? ext2_le16(sb + 206) : 0;
     return EXT2_OK;
 }
 
@@ -266,8 +271,8 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_dev *dev)
     if (rc == EXT2_OK)
         rc = check_features(fs);
     for (uint32_t g = 0; rc == EXT2_OK && g < fs->group_count; g++) {
-        uint32_t table;
-        rc = ext2_group_inode_table(fs, g, &table);
+        struct ext2_group desc;
+        rc = ext2_read_group(fs, g, &desc);
     }
     struct ext2_inode root;
     if (rc == EXT2_OK)

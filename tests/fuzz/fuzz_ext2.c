@@ -7,8 +7,10 @@
  * read with ext2_readdir, every name looked up again with ext2_lookup
  * (which must find it: the walk got there without an error), every
  * inode read and stat'ed, every file read to its end (at most 256 KiB),
- * every symlink's target read; then a few paths resolved. Every result
- * is 0, 1 (readdir) or a known error with a reason. */
+ * every symlink's target read, the start of every file overwritten
+ * (ext2_write; the device asserts its writes stay inside the image too);
+ * then a few paths resolved. Every result is 0, 1 (readdir) or a known
+ * error with a reason. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 #define MAX_FILE_READ (256u * 1024)
 
 struct image {
-    const uint8_t *bytes;
+    uint8_t *bytes;
     size_t size;
 };
 
@@ -32,10 +34,18 @@ static int image_read(void *ctx, uint64_t offset, void *buf, uint32_t len)
     return 0;
 }
 
+static int image_write(void *ctx, uint64_t offset, const void *buf, uint32_t len)
+{
+    struct image *im = ctx;
+    FUZZ_ASSERT(offset <= im->size && len <= im->size - offset);
+    memcpy(im->bytes + offset, buf, len);
+    return 0;
+}
+
 /* A result must be success or a known error that left a reason. */
 static void check_result(const struct ext2_fs *fs, int rc)
 {
-    FUZZ_ASSERT(rc <= 1 && rc >= EXT2_ERANGE);
+    FUZZ_ASSERT(rc <= 1 && rc >= EXT2_ERR_LAST);
     if (rc < 0) {
         FUZZ_ASSERT(strcmp(ext2_error_name(rc), "unknown error") != 0);
         FUZZ_ASSERT(ext2_reason(fs)[0] != '\0');
@@ -68,6 +78,12 @@ static void read_inode_data(struct ext2_fs *fs, const struct ext2_inode *in)
         FUZZ_ASSERT(done > 0 && done <= sizeof file_buf && done <= in->size - pos);
         pos += done;
     }
+    /* overwrite the start of the file (checked blocks only) */
+    uint32_t len = in->size < sizeof file_buf ? (uint32_t)in->size : (uint32_t)sizeof file_buf;
+    uint32_t written = 0;
+    int rc = ext2_write(fs, in, 0, file_buf, len, &written);
+    check_result(fs, rc);
+    FUZZ_ASSERT(rc != 0 || written == len);
 }
 
 static void walk(struct ext2_fs *fs)
@@ -118,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(copy != NULL);
     memcpy(copy, data, size);
     struct image im = { copy, size };
-    struct ext2_dev dev = { &im, size, image_read, NULL };
+    struct ext2_dev dev = { &im, size, image_read, image_write };
     static struct ext2_fs fs;
     int rc = ext2_mount(&fs, &dev);
     check_result(&fs, rc);

@@ -168,6 +168,20 @@ static int mem_read(void *ctx, uint64_t offset, void *buf, uint32_t len)
     return 0;
 }
 
+static int mem_write(void *ctx, uint64_t offset, const void *buf, uint32_t len)
+{
+    struct mem_dev *m = ctx;
+    if (offset > m->size || len > m->size - offset) {
+        m->bad_reads++;
+        return -1;
+    }
+    if (m->fail_writes)
+        return -1;
+    memcpy(m->bytes + offset, buf, len);
+    m->writes++;
+    return 0;
+}
+
 struct mem_dev ext2t_mdev;
 struct ext2_dev ext2t_dev;
 struct ext2_fs ext2t_fs;
@@ -188,8 +202,8 @@ int ext2t_mount_copy(const struct image *im, size_t size)
     ext2t_work = malloc(im->size);
     ck_assert(ext2t_work != NULL);
     memcpy(ext2t_work, im->bytes, im->size);
-    ext2t_mdev = (struct mem_dev){ ext2t_work, size, 0, 0 };
-    ext2t_dev = (struct ext2_dev){ &ext2t_mdev, size, mem_read, NULL };
+    ext2t_mdev = (struct mem_dev){ ext2t_work, size, 0, 0, 0, 0 };
+    ext2t_dev = (struct ext2_dev){ &ext2t_mdev, size, mem_read, mem_write };
     return ext2_mount(&ext2t_fs, &ext2t_dev);
 }
 

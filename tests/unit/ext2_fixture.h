@@ -26,12 +26,14 @@ extern struct image ext2t_img1k, ext2t_img4k;   /* 1 KiB blocks in 4 groups; 4 K
 extern char ext2t_long_name[EXT2_NAME_MAX + 1];  /* a 255-byte file name in the root */
 extern char ext2t_slow_target[201];               /* the target of /slow-link */
 
-/* The device over ext2t_work: counts reads out of range (must stay 0). */
+/* The device over ext2t_work (reads and writes). */
 struct mem_dev {
-    const uint8_t *bytes;
+    uint8_t *bytes;
     size_t size;
     int fail_reads;     /* reads from now on fail */
-    unsigned bad_reads; /* reads the core made out of range (must stay 0) */
+    int fail_writes;    /* writes from now on fail */
+    unsigned writes;    /* writes made */
+    unsigned bad_reads; /* reads or writes out of range (must stay 0) */
 };
 extern struct mem_dev ext2t_mdev;
 extern struct ext2_dev ext2t_dev;
@@ -59,8 +61,10 @@ struct ext2_inode ext2t_resolve_ok(const char *path);
 /* Where inode ino's record is in the image. */
 uint64_t ext2t_inode_offset(uint32_t ino);
 
-/* The malformed-image tests (test_ext2_bad.c). */
+/* The malformed-image tests (test_ext2_bad.c) and the write tests
+ * (test_ext2_write.c). */
 void ext2t_add_malformed_tests(TCase *tc);
+void ext2t_add_write_tests(TCase *tc);
 
 #define ck_assert_reason(needle)                                                            \
     ck_assert_msg(strstr(ext2_reason(&ext2t_fs), (needle)) != NULL, "reason '%s' lacks '%s'", \

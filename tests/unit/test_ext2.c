@@ -296,10 +296,10 @@ END_TEST
 
 START_TEST(test_error_names)
 {
-    for (int e = EXT2_ERANGE; e <= EXT2_OK; e++)
+    for (int e = EXT2_ERR_LAST; e <= EXT2_OK; e++)
         ck_assert_str_ne(ext2_error_name(e), "unknown error");
     ck_assert_str_eq(ext2_error_name(1), "unknown error");
-    ck_assert_str_eq(ext2_error_name(EXT2_ERANGE - 1), "unknown error");
+    ck_assert_str_eq(ext2_error_name(EXT2_ERR_LAST - 1), "unknown error");
 }
 END_TEST
 
@@ -319,6 +319,7 @@ Suite *ext2_suite(void)
     tcase_add_test(good, test_symlinks_and_stat);
     tcase_add_test(good, test_error_names);
     ext2t_add_malformed_tests(good);
+    ext2t_add_write_tests(good);
     suite_add_tcase(s, good);
     return s;
 }
