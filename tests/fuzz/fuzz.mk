@@ -5,12 +5,13 @@
 #   make fuzz-smoke                 each harness briefly (tests/run-all does this)
 #   make fuzz FUZZ_ONLY="acpi elf"  only some harnesses
 #
-# One harness per parser of untrusted input in kernel/lib/ (see tests/fuzz/README.md).
+# One harness per parser of untrusted input in kernel/lib/ and servers/fs/
+# (see tests/fuzz/README.md).
 
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_ONLY    ?=
-FUZZ_NAMES   := bootinfo memmap acpi elf cpio cmdline
+FUZZ_NAMES   := bootinfo memmap acpi elf cpio cmdline ext2
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include -Ihvabi -Itests/fuzz \
                 -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=fuzzer,address,undefined \
@@ -24,6 +25,8 @@ FUZZ_LIBS_acpi     := kernel/lib/acpi.c
 FUZZ_LIBS_elf      := kernel/lib/elf.c
 FUZZ_LIBS_cpio     := kernel/lib/cpio.c
 FUZZ_LIBS_cmdline  := kernel/lib/cmdline.c
+FUZZ_LIBS_ext2     := $(wildcard servers/fs/*.c)
+FUZZ_INCS_ext2     := -Iservers/fs
 
 FUZZ_BINS  := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SEEDS := $(FUZZ_DIR)/seeds/.stamp
@@ -33,10 +36,10 @@ FUZZ_RUN   := tests/fuzz/run --build $(FUZZ_DIR) $(FUZZ_ONLY)
 
 define fuzz_harness
 $(FUZZ_DIR)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_COMMON) $(FUZZ_LIBS_$(1)) tests/fuzz/fuzz.h \
-                       $(wildcard kernel/include/*.h)
+                       $(wildcard kernel/include/*.h servers/fs/*.h)
 	@mkdir -p $$(dir $$@)
 	@echo "  FUZZCC  $$@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_COMMON) $(FUZZ_LIBS_$(1))
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INCS_$(1)) -o $$@ tests/fuzz/fuzz_$(1).c $(FUZZ_COMMON) $(FUZZ_LIBS_$(1))
 endef
 $(foreach n,$(FUZZ_NAMES),$(eval $(call fuzz_harness,$(n))))
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
 static const char *outdir;
@@ -350,6 +351,40 @@ static void seed_cmdline(const char *name, const char *line, const char *key, co
     write_seed("cmdline", name, buf, n);
 }
 
+/* --- ext2: small images made by Debian's mke2fs ---------------------------- */
+
+/* Builds a folder (a file, one needing an indirect block at 1 KiB blocks,
+ * a directory with a file, a fast symlink) and makes a 64 KiB image of it
+ * with block size bs. Without mke2fs (scripts/setup installs e2fsprogs)
+ * the harness starts from no seed and says so here. */
+static void seed_ext2(unsigned bs, const char *name)
+{
+    const char *mke2fs = access("/sbin/mke2fs", X_OK) == 0 ? "/sbin/mke2fs" : "/usr/sbin/mke2fs";
+    if (access(mke2fs, X_OK) != 0) {
+        fprintf(stderr, "gen_seeds: no mke2fs (run scripts/setup): no ext2 seeds\n");
+        return;
+    }
+    char dir[] = "/tmp/gen-seeds-ext2-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    char path[4096], cmd[8192];
+    snprintf(path, sizeof path, "%s/%s", outdir, "ext2");
+    mkdir_p(path);
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; mkdir -p src/a/b; echo hello > src/small; echo in-b > src/a/b/file; "
+             "head -c 14000 /dev/zero | tr '\\0' 'x' > src/a/indirect; ln -s small src/link; "
+             "truncate -s 64K image; %s -F -q -t ext2 -b %u -N 32 -r 1 -d src image",
+             dir, mke2fs, bs);
+    int rc = system(cmd);
+    snprintf(cmd, sizeof cmd, "cp %s/image %s/ext2/%s; rm -rf %s", dir, outdir, name, dir);
+    if (rc != 0 || system(cmd) != 0) {
+        fprintf(stderr, "gen_seeds: mke2fs -b %u failed\n", bs);
+        exit(1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -395,6 +430,8 @@ int main(int argc, char **argv)
     seed_elf_too_many();
 
     seed_cpio();
+
+    seed_ext2(1024, "image-1k");
 
     seed_cmdline("kernel", "loglevel=3 selftest console=\"com1,xen\" run=ktest,demo", "run",
                  "demo");

@@ -46,5 +46,6 @@ Suite *ring_suite(void);
 Suite *manifest_suite(void);
 Suite *superv_suite(void);
 Suite *lwip_suite(void);
+Suite *ext2_suite(void);
 
 #endif

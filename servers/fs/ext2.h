@@ -1,0 +1,221 @@
+/* The pure core of the ext2 file server: mount (superblock and group
+ * descriptors checked), inodes, the block map, file reads, directories and
+ * path resolution, and overwrites of file data. It sees the disk through struct
+ * ext2_dev, so the same files build freestanding into the file server and
+ * on the host for the unit tests and the fuzzer.
+ *
+ * Trust: nothing on the image is trusted. Every block number is checked
+ * against the block count before it is read, every read against the
+ * device size, every directory entry against its block; a bad structure
+ * is an error (EXT2_ECORRUPT, EXT2_EBADSUPER, ...) with a sentence in
+ * fs->reason naming what is wrong, never a read out of bounds.
+ *
+ * Resources: no allocation; the state is the caller's struct ext2_fs and
+ * the structures it passes in. No recursion; every loop is bounded by a
+ * size the mount checked (the block map by its depth, three).
+ *
+ * Writing: only overwriting a regular file's data inside its size and its
+ * allocated blocks (ext2_write); no allocation, no inode update.
+ * Not supported: extents, 64-bit block numbers, journals, htree lookups
+ * (an indexed directory is read linearly, which ext2 allows). */
+#ifndef EXT2_H
+#define EXT2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The block device: byte-addressed reads and writes of at most a block;
+ * 0 on success, anything else is an I/O error. write may be NULL (the
+ * file system is then read-only). */
+struct ext2_dev {
+    void *ctx;
+    uint64_t bytes;
+    int (*read)(void *ctx, uint64_t offset, void *buf, uint32_t len);
+    int (*write)(void *ctx, uint64_t offset, const void *buf, uint32_t len);
+};
+
+/* Results: 0 or a negative code; ext2_error_name() gives a short static
+ * string for each, ext2_reason() the sentence of the last failure. */
+enum {
+    EXT2_OK = 0,
+    EXT2_EIO = -1,            /* the device's read failed */
+    EXT2_EBADSUPER = -2,      /* the superblock is invalid or does not fit the device */
+    EXT2_EUNSUPPORTED = -3,   /* a feature this code does not implement */
+    EXT2_ECORRUPT = -4,       /* inconsistent metadata past the superblock */
+    EXT2_ENOENT = -5,         /* no such name, or the inode is free */
+    EXT2_ENOTDIR = -6,        /* a directory was needed */
+    EXT2_EISDIR = -7,         /* a file was needed */
+    EXT2_EINVAL = -8,         /* a bad argument (inode number, path, buffer) */
+    EXT2_ENAMETOOLONG = -9,   /* a name over 255 bytes or a path too deep or long */
+    EXT2_ERANGE = -10,        /* an offset past what the block map can address */
+    EXT2_EROFS = -11,         /* a write to a read-only mount or a device without write */
+    EXT2_ERR_LAST = EXT2_EROFS,
+};
+
+#define EXT2_ROOT_INO      2u
+#define EXT2_NAME_MAX      255u
+#define EXT2_PATH_MAX      4096u   /* bytes in a path, without the NUL */
+#define EXT2_PATH_DEPTH    64u     /* components in a path */
+#define EXT2_REASON_MAX    160u
+#define EXT2_N_BLOCKS      15u     /* 12 direct, single, double, triple indirect */
+
+/* Superblock feature bits this code knows (see ext2_super.c for policy). */
+#define EXT2_FEATURE_INCOMPAT_FILETYPE     0x0002u
+#define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001u
+#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE  0x0002u
+
+enum ext2_type {
+    EXT2_TYPE_UNKNOWN = 0,
+    EXT2_TYPE_REG,
+    EXT2_TYPE_DIR,
+    EXT2_TYPE_CHR,
+    EXT2_TYPE_BLK,
+    EXT2_TYPE_FIFO,
+    EXT2_TYPE_SOCK,
+    EXT2_TYPE_SYMLINK,
+};
+
+/* A mounted file system. Fill nothing: ext2_mount does. */
+struct ext2_fs {
+    struct ext2_dev dev;
+    uint32_t block_size;          /* 1024, 2048 or 4096 */
+    uint32_t ptrs_per_block;      /* block_size / 4 */
+    uint32_t blocks_count;
+    uint32_t inodes_count;
+    uint32_t first_data_block;
+    uint32_t blocks_per_group;
+    uint32_t inodes_per_group;
+    uint32_t group_count;
+    uint32_t inode_size;
+    uint32_t inode_table_blocks;  /* per group */
+    uint32_t rev_level;
+    uint32_t feature_compat, feature_incompat, feature_ro_compat;
+    uint64_t gdt_offset;          /* byte offset of the group descriptor table */
+    uint32_t gdt_blocks;          /* its length in blocks */
+    uint32_t reserved_gdt_blocks; /* after it, for growing (resize_inode) */
+    bool read_only;               /* unknown RO_COMPAT features */
+    char reason[EXT2_REASON_MAX]; /* the last failure, NUL-terminated */
+};
+
+/* An inode as read from the table (little-endian decoded). */
+struct ext2_inode {
+    uint32_t ino;
+    uint16_t mode;                /* type bits and permissions */
+    enum ext2_type type;
+    uint16_t links;
+    uint32_t uid, gid;            /* with the Linux high halves */
+    uint64_t size;                /* with i_size_high for regular files when LARGE_FILE */
+    uint32_t atime, ctime, mtime, dtime;
+    uint32_t blocks_512;          /* i_blocks: 512-byte units */
+    uint32_t flags;
+    uint32_t file_acl;
+    uint32_t block[EXT2_N_BLOCKS];
+};
+
+/* What stat reports. */
+struct ext2_stat {
+    uint32_t ino;
+    enum ext2_type type;
+    uint16_t mode;
+    uint16_t links;
+    uint32_t uid, gid;
+    uint64_t size;
+    uint32_t atime, ctime, mtime;
+    uint64_t blocks_512;
+};
+
+/* One directory entry; name is NUL-terminated. */
+struct ext2_dirent {
+    uint32_t ino;
+    uint8_t file_type;            /* the on-disk type byte (0 without FILETYPE) */
+    uint8_t name_len;
+    char name[EXT2_NAME_MAX + 1];
+};
+
+/* A position in a directory, for ext2_readdir. */
+struct ext2_dir_iter {
+    struct ext2_inode dir;
+    uint64_t pos;                 /* byte offset of the next entry */
+    uint32_t lblk, pblk;          /* the block last mapped (valid if mapped) */
+    bool mapped;
+    int sticky;                   /* the error once one was returned */
+};
+
+/* --- errors ------------------------------------------------------------- */
+
+/* A short static name for a result ("corrupt metadata"); never NULL. */
+const char *ext2_error_name(int err);
+/* The sentence that explains the last failure of fs ("" if none). */
+const char *ext2_reason(const struct ext2_fs *fs);
+
+/* --- mount --------------------------------------------------------------- */
+
+/* Reads and checks the superblock, every group descriptor and the root
+ * inode of the device dev; fills fs. 0, or EXT2_EBADSUPER,
+ * EXT2_EUNSUPPORTED, EXT2_ECORRUPT, EXT2_EIO with fs->reason set. */
+int ext2_mount(struct ext2_fs *fs, const struct ext2_dev *dev);
+
+/* Byte offset on the device of inode ino's record (checked like a read). */
+int ext2_inode_location(struct ext2_fs *fs, uint32_t ino, uint64_t *offset);
+
+/* --- inodes and files ---------------------------------------------------- */
+
+/* Reads inode ino (1..inodes_count). EXT2_ENOENT if it is free (no links
+ * and mode 0 or deleted), EXT2_EUNSUPPORTED for extents or inline data,
+ * EXT2_ECORRUPT if its size cannot be addressed. */
+int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);
+
+/* The physical block holding logical block lblk of inode (0 for a hole).
+ * Every pointer on the way is checked against the block count; an indirect
+ * block pointing to itself or its parent is EXT2_ECORRUPT. */
+int ext2_bmap(struct ext2_fs *fs, const struct ext2_inode *inode, uint32_t lblk, uint32_t *pblk);
+
+/* Reads up to len bytes at offset of inode's data into buf; *done gets the
+ * count (short at the end of the file, 0 at or past it). Holes read as
+ * zeros. Works on any inode type (directories give their raw blocks). */
+int ext2_read(struct ext2_fs *fs, const struct ext2_inode *inode, uint64_t offset, void *buf,
+              uint32_t len, uint32_t *done);
+
+/* A symlink's target (fast: in the inode; slow: in its block), copied to
+ * buf with a NUL; cap must hold size + 1 bytes, else EXT2_ERANGE. */
+int ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *inode, char *buf, uint32_t cap);
+
+/* Fills st from inode (no I/O). */
+void ext2_stat(const struct ext2_inode *inode, struct ext2_stat *st);
+
+/* Overwrites len bytes at offset of regular file inode with buf, inside
+ * its size and its allocated blocks only: a range reaching past the size
+ * or into a hole is EXT2_EUNSUPPORTED (that needs allocation), a
+ * read-only mount or a device without write EXT2_EROFS. Every target block
+ * is checked first (mapped, marked in use in its group's block bitmap, not
+ * a superblock, descriptor, bitmap or inode table block); only then is
+ * anything written, so a refused write changes nothing. *done gets the
+ * bytes written (len unless the device failed part way: EXT2_EIO). The
+ * inode (mtime) is not updated. */
+int ext2_write(struct ext2_fs *fs, const struct ext2_inode *inode, uint64_t offset, const void *buf,
+               uint32_t len, uint32_t *done);
+
+/* --- directories and paths ------------------------------------------------ */
+
+/* Starts iterating directory dir (EXT2_ENOTDIR if it is not one). */
+int ext2_opendir(struct ext2_fs *fs, const struct ext2_inode *dir, struct ext2_dir_iter *it);
+
+/* The next used entry: 1 and *out filled, 0 at the end, or an error (which
+ * then repeats). Every entry is checked (record length at least 8 + the
+ * name rounded up to 4, a multiple of 4, inside its block; inode number in
+ * range). */
+int ext2_readdir(struct ext2_fs *fs, struct ext2_dir_iter *it, struct ext2_dirent *out);
+
+/* Looks name (name_len bytes, 1..255) up in directory dir: *ino gets its
+ * inode number, or EXT2_ENOENT. */
+int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
+                uint32_t name_len, uint32_t *ino);
+
+/* Resolves a NUL-terminated path from the root ("/a/b/c", leading and
+ * repeated slashes ignored, "" and "/" are the root) into *out. Symlinks
+ * are not followed: the last component may be one (returned as is), an
+ * earlier one gives EXT2_ENOTDIR. */
+int ext2_resolve(struct ext2_fs *fs, const char *path, struct ext2_inode *out);
+
+#endif
