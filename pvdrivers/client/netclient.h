@@ -62,10 +62,11 @@ enum { NETC_OWN_FREE = 0, NETC_OWN_CALLER = 1, NETC_OWN_TX = 2, NETC_OWN_RX = 3 
  * reports it, once: netc_recv, netc_recv_desc, netc_send and netc_status
  * return PVK_EPEER_RESTARTED; netc_queue_buf, netc_send_buf and the raw
  * calls return false with c->broken set and c->why = PVK_EPEER_RESTARTED.
- * Meanwhile the region's contents move to a private frame at the same va
- * (our quota) and the region is dropped, so its memory goes back for the
- * next instance. The call after that reconnects (looks the device up again by name,
- * waiting up to about 5 s while it restarts): the new region is mapped at
+ * The call after that reconnects (pvk_reopen_name: one try at once with
+ * the dead region still at va; if the driver is not back, the region's
+ * contents first move to a private frame at the same va (our quota) and
+ * the region is dropped, so its memory goes back for the next instance,
+ * then the lookup waits up to about 5 s while it restarts): the new region is mapped at
  * the same va; frames in flight are lost, buffers the driver held go back
  * to the pool, buffers the caller holds (allocated, or received and not
  * released) stay the caller's with their contents, and as many buffers as
