@@ -498,24 +498,25 @@ int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out)
 }
 
 /* A Memory32Fixed descriptor (tag 0x86, length 9) and the Extended
- * Interrupt descriptor (tag 0x89) after it, at p with room bytes left. */
-static bool parse_mmio_crs(const uint8_t *p, uint32_t room, struct acpi_mmio_device *out)
+ * Interrupt descriptor (tag 0x89) after it, at p with room bytes left:
+ * the bytes the two take, or 0 if they are not there. */
+static uint32_t parse_mmio_crs(const uint8_t *p, uint32_t room, struct acpi_mmio_device *out)
 {
     if (room < 12 || p[0] != 0x86 || p[1] != 0x09 || p[2] != 0x00)
-        return false;
+        return 0;
     out->paddr = load_le32(p + 4);
     out->size = load_le32(p + 8);
     const uint8_t *q = p + 12;
     room -= 12;
     if (room < 9 || q[0] != 0x89)
-        return false;
+        return 0;
     uint16_t len = load_le16(q + 1);
     if (len < 6 || len > room - 3 || q[4] == 0)
-        return false;
+        return 0;
     out->gsi = load_le32(q + 5);
     out->edge = (q[3] & 2) != 0;
     out->active_low = (q[3] & 4) != 0;
-    return out->size != 0;
+    return out->size != 0 ? 12u + 3u + len : 0;
 }
 
 #define MMIO_SCAN_WINDOW 128    /* bytes after the _HID searched for its _CRS */
@@ -533,13 +534,16 @@ unsigned acpi_find_mmio_devices(const uint8_t *aml, uint32_t len, const char *hi
         if (aml[i] != 0x0d || !bytes_equal(aml + i + 1, hid, hlen) || aml[i + 1 + hlen] != 0)
             continue;
         uint32_t end = len - i < MMIO_SCAN_WINDOW ? len : i + MMIO_SCAN_WINDOW;
+        uint32_t next = i + hlen;
         for (uint32_t j = i + hlen + 2; j < end; j++) {
-            if (parse_mmio_crs(aml + j, len - j, &out[n])) {
+            uint32_t used = parse_mmio_crs(aml + j, len - j, &out[n]);
+            if (used) {
                 n++;
+                next = j + used - 1;    /* the next _HID after this _CRS: one resource, one device */
                 break;
             }
         }
-        i += hlen;
+        i = next;
     }
     return n;
 }

@@ -312,6 +312,33 @@ START_TEST(mmio_no_crs)
 }
 END_TEST
 
+START_TEST(mmio_shared_crs)
+{
+    /* Two _HIDs before one _CRS (found by the fuzzer): one resource is one
+     * device, never two devices handed the same window. */
+    uint8_t aml[200];
+    memset(aml, 0xa3, sizeof aml);
+    aml[0] = 0x0d;
+    memcpy(aml + 1, "LNRO0005", 9);
+    aml[20] = 0x0d;
+    memcpy(aml + 21, "LNRO0005", 9);
+    uint8_t dev[128];
+    size_t dl = put_device(dev, 0, 0xfeb00000u, 0x200, 0x03, 16);
+    size_t crs = 0;
+    while (dev[crs] != 0x86)
+        crs++;
+    memcpy(aml + 40, dev + crs, dl - crs);
+    struct acpi_mmio_device d[3];
+    ck_assert_uint_eq(find(aml, 40 + dl - crs, d, 3), 1);
+    ck_assert_uint_eq(d[0].paddr, 0xfeb00000u);
+    /* A _HID inside the _CRS just used is not searched from either; the
+     * next device's _HID after it is. */
+    size_t two = put_device(aml + 40 + dl - crs, 1, 0xfeb00200u, 0x200, 0x03, 17);
+    ck_assert_uint_eq(find(aml, 40 + dl - crs + two, d, 3), 2);
+    ck_assert_uint_eq(d[1].paddr, 0xfeb00200u);
+}
+END_TEST
+
 START_TEST(mmio_many_devices_and_cap)
 {
     enum { N = 40 };
@@ -350,6 +377,7 @@ Suite *acpi_dev_suite(void)
     tcase_add_test(tc, mmio_real_fragment);
     tcase_add_test(tc, mmio_truncated);
     tcase_add_test(tc, mmio_no_crs);
+    tcase_add_test(tc, mmio_shared_crs);
     tcase_add_test(tc, mmio_many_devices_and_cap);
     suite_add_tcase(s, tc);
     return s;
