@@ -4,9 +4,12 @@
 #
 #   $(USER_RUNTIME)         build/user/libruntime.a: servers/runtime/*.c and
 #                           the pure libraries user space shares with the kernel
-#   $(call user_program,D)  a rule linking every D/*.c into build/user/<basename D>.elf
+#   $(call user_program,D)  a rule linking every D/*.c into build/user/<basename D>.elf;
+#                           extra libraries for one program: set the target-specific
+#                           USER_PROGRAM_LIBS on its .elf (and make them prerequisites)
 #   user                    builds every program in USER_PROGRAM_DIRS
-#                           (default: each servers/*/ with a main.c)
+#                           (default: each servers/*/ with a main.c, except the
+#                           lwIP programs in USER_LWIP_PROGRAM_DIRS: lwip.mk builds those)
 
 BUILD      ?= build
 CC         ?= gcc
@@ -54,7 +57,7 @@ user: $(USER_BUILD)/$(notdir $(1)).elf
 $(USER_BUILD)/$(notdir $(1)).elf: $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(wildcard $(1)/*.c)) \
                                   $(USER_RUNTIME) $(USER_LDS)
 	@echo "  LD      $$@"
-	$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $(USER_RUNTIME) $(USER_LIBGCC)
+	$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(USER_PROGRAM_LIBS) $(USER_RUNTIME) $(USER_LIBGCC)
 -include $(patsubst %.c,$(USER_BUILD)/obj/%.d,$(wildcard $(1)/*.c))
 endef
 
@@ -63,7 +66,10 @@ user:
 user-clean:
 	rm -rf $(USER_BUILD)
 
-USER_PROGRAM_DIRS ?= $(filter-out servers/runtime, \
+# Programs linked with liblwip.a (servers/net/lwip/lwip.mk adds them when
+# scripts/setup has fetched lwIP).
+USER_LWIP_PROGRAM_DIRS := servers/netsrv
+USER_PROGRAM_DIRS ?= $(filter-out servers/runtime $(USER_LWIP_PROGRAM_DIRS), \
                        $(patsubst %/main.c,%,$(wildcard servers/*/main.c)))
 $(foreach d,$(USER_PROGRAM_DIRS),$(eval $(call user_program,$(d))))
 

@@ -41,18 +41,22 @@ run_until() {
 # boot_case NAME TIMEOUT RUN-QEMU-ARGS... -- CHECK [ARGS]...
 # RUN-QEMU-ARGS may include --dom0-mem SIZE (Xen), --until REGEX (stop
 # the VM once its log matches; the status is then "matched"), --qemu "ARGS"
-# (QEMU arguments, word-split, appended after run-qemu's --) and
-# --stdin FILE (what COM1 reads; default /dev/null).
+# (QEMU arguments, word-split, appended after run-qemu's --),
+# --stdin FILE (what COM1 reads; default /dev/null) and --via "HELPER ARGS"
+# (a host-side driver, word-split, run with the run-qemu command line as
+# its arguments: it starts QEMU itself, its output is the log and its exit
+# status the status; e.g. tests/boot/net-echo).
 boot_case() {
     local name=$1 limit=$2; shift 2
     if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then return; fi
-    local args=() dom0_mem="" until="" qemu_args=() pre="" stdin=/dev/null
+    local args=() dom0_mem="" until="" qemu_args=() pre="" stdin=/dev/null via=()
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         if [ "$1" = --dom0-mem ]; then dom0_mem=$2; shift 2; continue; fi
         if [ "$1" = --qemu ]; then qemu_args+=($2); shift 2; continue; fi
         if [ "$1" = --pre ]; then pre=$2; shift 2; continue; fi
         if [ "$1" = --until ]; then until=$2; shift 2; continue; fi
         if [ "$1" = --stdin ]; then stdin=$2; shift 2; continue; fi
+        if [ "$1" = --via ]; then via=($2); shift 2; continue; fi
         args+=("$1"); shift
     done
     shift
@@ -62,10 +66,10 @@ boot_case() {
     [ -n "$pre" ] && bash -c "$pre"
     if [ -n "$until" ]; then
         DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG run_until "$limit" \
-            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
+            ${via[@]+"${via[@]}"} scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"}
     else
         DOM0_MEM=${dom0_mem:-64M} XEN_LOG=$XENLOG timeout --foreground -k 5 "$limit" \
-            scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} <"$stdin" >"$LOG" 2>&1
+            ${via[@]+"${via[@]}"} scripts/run-qemu "${args[@]}" ${qemu_args[@]:+-- "${qemu_args[@]}"} <"$stdin" >"$LOG" 2>&1
         STATUS=$?
     fi
     fail_reason=""

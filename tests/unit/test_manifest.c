@@ -529,7 +529,7 @@ START_TEST(test_shipped_manifest)
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
     ck_assert_uint_lt(n, sizeof text);
-    ck_assert_uint_eq(manifest_parse(text, n, &m), 7);
+    ck_assert_uint_eq(manifest_parse(text, n, &m), 8);
     ck_assert_msg(m.bad_lines == 0, "line %u: %s", m.errors[0].line, m.errors[0].text);
 
     const struct manifest_entry *e = manifest_find(&m, MANIFEST_SERVICE, "devmgr");
@@ -552,6 +552,16 @@ START_TEST(test_shipped_manifest)
     ck_assert_str_eq(e->program, "shell");
     ck_assert_uint_eq(e->caps, MANIFEST_CAP_DEVMGR | MANIFEST_CAP_CONTROL | MANIFEST_CAP_PLATFORM);
     ck_assert_int_eq(e->restart, RESTART_ALWAYS);
+
+    /* The network server: a service named like the driver type, its own program. */
+    e = manifest_find(&m, MANIFEST_SERVICE, "net");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->program, "netsrv");
+    ck_assert_uint_eq(e->arg, 1000000201524002ull);   /* static fallback 10.0.2.15/24 gateway 10.0.2.2 */
+    ck_assert_uint_eq(e->caps, MANIFEST_CAP_DEVMGR);
+    ck_assert_uint_eq(e->quota, 16u << 20);
+    ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
+    ck_assert_ptr_nonnull(manifest_find(&m, MANIFEST_DRIVER, "net"));
 
     e = manifest_find(&m, MANIFEST_SERVICE, "demo-server");
     ck_assert_ptr_nonnull(e);

@@ -76,7 +76,15 @@ $(LWIP_STAMP):
 	@echo "error: lwIP sources missing ($(LWIP_DIR)); run scripts/setup (fetches Debian's lwip source package)"
 	@exit 1
 
-# `all` builds the library when the sources are there (scripts/setup fetched them).
+# `all` builds the library when the sources are there (scripts/setup fetched them),
+# and the programs that link it (USER_LWIP_PROGRAM_DIRS, runtime.mk: the network
+# server servers/netsrv), compiled with lwIP's headers.
 all: $(if $(wildcard $(LWIP_STAMP)),$(LWIP_LIB))
+ifneq ($(wildcard $(LWIP_STAMP)),)
+$(foreach d,$(USER_LWIP_PROGRAM_DIRS),$(eval $(call user_program,$(d))))
+$(foreach d,$(USER_LWIP_PROGRAM_DIRS),$(eval $(USER_BUILD)/obj/$(d)/%.o: USER_CPPFLAGS += $(LWIP_CPPFLAGS)))
+$(foreach d,$(USER_LWIP_PROGRAM_DIRS),$(eval $(USER_BUILD)/$(notdir $(d)).elf: $(LWIP_LIB)))
+$(foreach d,$(USER_LWIP_PROGRAM_DIRS),$(eval $(USER_BUILD)/$(notdir $(d)).elf: USER_PROGRAM_LIBS := $(LWIP_LIB)))
+endif
 
 -include $(LWIP_OBJS:.o=.d) $(LWIP_HOST_OBJS:.o=.d)
