@@ -235,7 +235,9 @@ int ext2_rmdir(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t 
 static int check_not_ancestor(struct ext2_fs *fs, uint32_t moved, uint32_t dir)
 {
     uint32_t cur = dir;
-    for (uint32_t steps = 0; steps < EXT2_WALK_MAX; steps++) {
+    /* a chain longer than the inode count has a cycle */
+    uint32_t limit = fs->inodes_count < EXT2_WALK_MAX ? fs->inodes_count : EXT2_WALK_MAX;
+    for (uint32_t steps = 0; steps <= limit; steps++) {
         if (cur == moved)
             return ext2_fail(fs, EXT2_EINVAL, "directory inode %u would move into its own subtree", moved);
         if (cur == EXT2_ROOT_INO)
@@ -251,7 +253,7 @@ static int check_not_ancestor(struct ext2_fs *fs, uint32_t moved, uint32_t dir)
             return ext2_fail(fs, EXT2_ECORRUPT, "directory inode %u is its own parent", cur);
         cur = parent;
     }
-    return ext2_fail(fs, EXT2_ECORRUPT, "no root within %u \"..\" steps of directory inode %u", EXT2_WALK_MAX, dir);
+    return ext2_fail(fs, EXT2_ECORRUPT, "no root within %u \"..\" steps of directory inode %u", limit, dir);
 }
 
 int ext2_rename(struct ext2_fs *fs, uint32_t src_dir, const char *src_name, uint32_t src_len,
