@@ -154,6 +154,8 @@ static void change_tree(struct ext2_fs *fs)
         check_result(fs, ext2_rename(fs, EXT2_ROOT_INO, "fzd", 3, EXT2_ROOT_INO, "fze", 3));
         check_result(fs, ext2_rmdir(fs, EXT2_ROOT_INO, "fze", 3));
     }
+    if (fuzz_verbose())
+        fprintf(stderr, "ext2: create %s, mkdir %s\n", ext2_error_name(rc), ext2_error_name(mrc));
     /* names the image may already have */
     check_result(fs, ext2_rename(fs, EXT2_ROOT_INO, "a", 1, EXT2_ROOT_INO, "lost+found", 10));
     check_result(fs, ext2_unlink(fs, EXT2_ROOT_INO, "small.txt", 9));

@@ -287,6 +287,18 @@ START_TEST(test_mkdir_rename)
     OK(ext2_rename(&ext2t_fs, EXT2_ROOT_INO, "top3", 4, EXT2_ROOT_INO, "emptydir", 8));
     ck_assert_uint_eq(ext2t_resolve_ok("/emptydir").ino, d3);
     ck_assert_uint_eq(ext2t_resolve_ok("/").links, root.links + 2);   /* d1, empty (was top3) */
+    /* a directory over an empty one in another directory */
+    mkdir_ok(d1, "e2");
+    uint16_t d1_links = ext2t_resolve_ok("/d1").links;
+    OK(ext2_rename(&ext2t_fs, EXT2_ROOT_INO, "emptydir", 8, d1, "e2", 2));
+    ck_assert_uint_eq(ext2t_resolve_ok("/").links, root.links + 1);
+    ck_assert_uint_eq(ext2t_resolve_ok("/d1").links, d1_links);
+    d3in = ext2t_resolve_ok("/d1/e2");
+    ck_assert_uint_eq(d3in.ino, d3);
+    OK(ext2_lookup(&ext2t_fs, &d3in, "..", 2, &parent));
+    ck_assert_uint_eq(parent, d1);
+    fsck_clean();
+    OK(ext2_rename(&ext2t_fs, d1, "e2", 2, EXT2_ROOT_INO, "emptydir", 8));
     ck_assert_int_eq(ext2_rename(&ext2t_fs, 9999999, "a", 1, 2, "b", 1), EXT2_EINVAL);
     const char *ls = debugfs("ls -l /", NULL);
     ck_assert(strstr(ls, "victim") != NULL && strstr(ls, "emptydir") != NULL && strstr(ls, "top3") == NULL);
@@ -336,6 +348,12 @@ START_TEST(test_unlink_rmdir_names)
     const char *ls = debugfs("ls /", NULL);
     ck_assert(strstr(ls, "big.bin") == NULL && strstr(ls, "small.txt") != NULL);
     fsck_clean();
+    /* a device that fails writes: EXT2_EIO, nothing written out of range */
+    ext2t_mdev.fail_writes = 1;
+    ck_assert_int_eq(ext2_create(&ext2t_fs, EXT2_ROOT_INO, "io", 2, 0644, NULL), EXT2_EIO);
+    ck_assert_int_eq(ext2_mkdir(&ext2t_fs, EXT2_ROOT_INO, "io", 2, 0755, NULL), EXT2_EIO);
+    ck_assert_uint_eq(ext2t_mdev.bad_reads, 0);
+    ext2t_mdev.fail_writes = 0;
     /* read-only mounts refuse */
     ext2t_dev.write = NULL;
     ck_assert_int_eq(ext2t_remount(), 0);
