@@ -14,8 +14,12 @@
  * the structures it passes in. No recursion; every loop is bounded by a
  * size the mount checked (the block map by its depth, three).
  *
- * Writing: only overwriting a regular file's data inside its size and its
- * allocated blocks (ext2_write); no allocation, no inode update.
+ * Writing: file data (ext2_write, extending and filling holes), truncate,
+ * create, mkdir, unlink, rmdir, rename; blocks and inodes come from the
+ * bitmaps (first fit, the parent's or inode's group first), with the free
+ * counts of the descriptors and superblock kept right. Times written are
+ * fs->now, which the caller sets after ext2_mount. See ext2_alloc.c for
+ * the consistency rules.
  * Not supported: extents, 64-bit block numbers, journals, htree lookups
  * (an indexed directory is read linearly, which ext2 allows). */
 #ifndef EXT2_H
@@ -50,7 +54,11 @@ enum {
     EXT2_ENAMETOOLONG = -9,   /* a name over 255 bytes or a path too deep or long */
     EXT2_ERANGE = -10,        /* an offset past what the block map can address */
     EXT2_EROFS = -11,         /* a write to a read-only mount or a device without write */
-    EXT2_ERR_LAST = EXT2_EROFS,
+    EXT2_ENOSPC = -12,        /* no free block or inode */
+    EXT2_EEXIST = -13,        /* the name is already in the directory */
+    EXT2_ENOTEMPTY = -14,     /* rmdir or a rename over a directory with entries */
+    EXT2_EMLINK = -15,        /* a link count would pass EXT2_LINK_MAX */
+    EXT2_ERR_LAST = EXT2_EMLINK,
 };
 
 #define EXT2_ROOT_INO      2u
@@ -59,6 +67,7 @@ enum {
 #define EXT2_PATH_DEPTH    64u     /* components in a path */
 #define EXT2_REASON_MAX    160u
 #define EXT2_N_BLOCKS      15u     /* 12 direct, single, double, triple indirect */
+#define EXT2_LINK_MAX      32000u  /* the most links an inode may have */
 
 /* Superblock feature bits this code knows (see ext2_super.c for policy). */
 #define EXT2_FEATURE_INCOMPAT_FILETYPE     0x0002u
@@ -94,7 +103,9 @@ struct ext2_fs {
     uint64_t gdt_offset;          /* byte offset of the group descriptor table */
     uint32_t gdt_blocks;          /* its length in blocks */
     uint32_t reserved_gdt_blocks; /* after it, for growing (resize_inode) */
+    uint32_t first_ino;           /* the first inode that is not reserved */
     bool read_only;               /* unknown RO_COMPAT features */
+    uint32_t now;                 /* the caller's clock (seconds): the times writes set */
     char reason[EXT2_REASON_MAX]; /* the last failure, NUL-terminated */
 };
 
@@ -184,17 +195,49 @@ int ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *inode, char *buf,
 /* Fills st from inode (no I/O). */
 void ext2_stat(const struct ext2_inode *inode, struct ext2_stat *st);
 
-/* Overwrites len bytes at offset of regular file inode with buf, inside
- * its size and its allocated blocks only: a range reaching past the size
- * or into a hole is EXT2_EUNSUPPORTED (that needs allocation), a
- * read-only mount or a device without write EXT2_EROFS. Every target block
- * is checked first (mapped, marked in use in its group's block bitmap, not
- * a superblock, descriptor, bitmap or inode table block); only then is
- * anything written, so a refused write changes nothing. *done gets the
- * bytes written (len unless the device failed part way: EXT2_EIO). The
- * inode (mtime) is not updated. */
-int ext2_write(struct ext2_fs *fs, const struct ext2_inode *inode, uint64_t offset, const void *buf,
+/* Writes len bytes of buf at offset of regular file inode (updated in
+ * place and on disk): blocks already mapped are checked first (in use in
+ * the bitmap, not group metadata) and a bad one refuses the write before
+ * any byte changes; holes and blocks past the end are then allocated
+ * (indirect blocks too, counted in i_blocks). The size grows to
+ * offset + *done; mtime and ctime become fs->now. *done gets the bytes
+ * written; on EXT2_ENOSPC or EXT2_EIO part way the inode still describes
+ * exactly what was written (a consistent image). EXT2_EROFS on a
+ * read-only mount or a device without write. */
+int ext2_write(struct ext2_fs *fs, struct ext2_inode *inode, uint64_t offset, const void *buf,
                uint32_t len, uint32_t *done);
+
+/* Sets regular file inode's size to new_size: shrinking frees every block
+ * past the new end (and the indirect blocks left empty) and zeroes the
+ * tail of the last partial block; growing leaves a hole. mtime and ctime
+ * become fs->now. */
+int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *inode, uint64_t new_size);
+
+/* --- namespace changes ------------------------------------------------------ */
+/* Names are 1..255 bytes without '/' or NUL and not "." or ".."
+ * (EXT2_EINVAL, EXT2_ENAMETOOLONG); dir is a directory inode number.
+ * Changing a directory with the htree index flag clears the flag (its
+ * index would be stale; a linear directory is valid ext2). */
+
+/* A new regular file name in dir with permission bits mode & 07777; *out
+ * (may be NULL) gets its inode. EXT2_EEXIST if the name is there. */
+int ext2_create(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len, uint16_t mode,
+                struct ext2_inode *out);
+/* A new directory (with "." and ".."); dir's link count grows by one. */
+int ext2_mkdir(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len, uint16_t mode,
+               struct ext2_inode *out);
+/* Removes a non-directory's name; its inode and blocks are freed with the
+ * last link (EXT2_EISDIR for a directory). */
+int ext2_unlink(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len);
+/* Removes an empty directory (EXT2_ENOTEMPTY otherwise, EXT2_ENOTDIR for
+ * a file). */
+int ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len);
+/* Moves name from src_dir to dst_dir/dst_name, replacing a file there (or
+ * an empty directory when moving a directory). A moved directory's ".."
+ * and the parents' link counts follow; moving a directory into itself or
+ * its own subtree is EXT2_EINVAL. */
+int ext2_rename(struct ext2_fs *fs, uint32_t src_dir, const char *src_name, uint32_t src_len,
+                uint32_t dst_dir, const char *dst_name, uint32_t dst_len);
 
 /* --- directories and paths ------------------------------------------------ */
 

@@ -87,28 +87,37 @@ static int read_entry_header(struct ext2_fs *fs, struct ext2_dir_iter *it, struc
     return EXT2_OK;
 }
 
-int ext2_readdir(struct ext2_fs *fs, struct ext2_dir_iter *it, struct ext2_dirent *out)
+int ext2_dir_next(struct ext2_fs *fs, struct ext2_dir_iter *it, struct ext2_dirent *out, uint32_t *rec_len,
+                  uint64_t *at)
 {
     if (it->sticky != 0)
         return it->sticky;
-    while (it->pos < it->dir.size) {   /* each step moves pos on by at least 8 */
-        uint32_t rec_len = 0;
-        uint64_t entry = it->pos;
-        int rc = read_entry_header(fs, it, out, &rec_len);
-        if (rc == EXT2_OK && out->ino != 0)
-            rc = ext2_dev_read(fs, (uint64_t)it->pblk * fs->block_size + entry % fs->block_size + DIRENT_HEADER,
-                               out->name, out->name_len, "directory entry name");
-        if (rc != EXT2_OK) {
-            it->sticky = rc;
-            return rc;
-        }
-        it->pos += rec_len;
-        if (out->ino != 0) {
-            out->name[out->name_len] = '\0';
-            return 1;
-        }
+    if (it->pos >= it->dir.size)
+        return 0;
+    *at = it->pos;
+    *rec_len = 0;
+    int rc = read_entry_header(fs, it, out, rec_len);
+    if (rc == EXT2_OK && out->ino != 0)
+        rc = ext2_dev_read(fs, (uint64_t)it->pblk * fs->block_size + *at % fs->block_size + DIRENT_HEADER,
+                           out->name, out->name_len, "directory entry name");
+    if (rc != EXT2_OK) {
+        it->sticky = rc;
+        return rc;
     }
-    return 0;
+    it->pos += *rec_len;   /* at least 8: every call moves on */
+    out->name[out->ino != 0 ? out->name_len : 0] = '\0';
+    return 1;
+}
+
+int ext2_readdir(struct ext2_fs *fs, struct ext2_dir_iter *it, struct ext2_dirent *out)
+{
+    uint32_t rec_len;
+    uint64_t at;
+    int rc;
+    while ((rc = ext2_dir_next(fs, it, out, &rec_len, &at)) == 1)
+        if (out->ino != 0)
+            return 1;
+    return rc;
 }
 
 int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,

@@ -34,6 +34,10 @@ const char *ext2_error_name(int err)
     case EXT2_ENAMETOOLONG: return "name or path too long";
     case EXT2_ERANGE: return "out of range";
     case EXT2_EROFS: return "read-only file system";
+    case EXT2_ENOSPC: return "no space left";
+    case EXT2_EEXIST: return "name exists";
+    case EXT2_ENOTEMPTY: return "directory not empty";
+    case EXT2_EMLINK: return "too many links";
     default: return "unknown error";
     }
 }
@@ -252,6 +256,9 @@ static int check_geometry(struct ext2_fs *fs, const uint8_t *sb)
     fs->gdt_offset = (uint64_t)gdt_block * fs->block_size;
     fs->gdt_blocks = (uint32_t)gdt_blocks;
     fs->reserved_gdt_blocks = fs->rev_level >= 1 ? ext2_le16(sb + 206) : 0;
+    fs->first_ino = fs->rev_level >= 1 ? ext2_le32(sb + 84) : 11;
+    if (fs->first_ino <= EXT2_ROOT_INO || fs->first_ino > fs->inodes_count)
+        return ext2_fail(fs, EXT2_EBADSUPER, "first inode %u (3..%u)", fs->first_ino, fs->inodes_count);
     return EXT2_OK;
 }
 

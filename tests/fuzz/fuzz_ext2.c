@@ -9,8 +9,11 @@
  * inode read and stat'ed, every file read to its end (at most 256 KiB),
  * every symlink's target read, the start of every file overwritten
  * (ext2_write; the device asserts its writes stay inside the image too);
- * then a few paths resolved. Every result is 0, 1 (readdir) or a known
- * error with a reason. */
+ * then a few paths resolved; then a bounded round of namespace changes
+ * (create, write past the end, truncate, mkdir, rename, unlink, rmdir)
+ * and a second walk of the changed tree. Every result is 0, 1 (readdir)
+ * or a known error with a reason; the device asserts every write lies
+ * inside the image. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +58,7 @@ static void check_result(const struct ext2_fs *fs, int rc)
 static uint8_t file_buf[8192];
 
 /* Reads all of a file (bounded) and a symlink's target. */
-static void read_inode_data(struct ext2_fs *fs, const struct ext2_inode *in)
+static void read_inode_data(struct ext2_fs *fs, struct ext2_inode *in)
 {
     struct ext2_stat st;
     ext2_stat(in, &st);
@@ -126,6 +129,39 @@ static void walk(struct ext2_fs *fs)
     }
 }
 
+/* A bounded round of writes through the namespace operations. */
+static void change_tree(struct ext2_fs *fs)
+{
+    struct ext2_inode f, d;
+    uint32_t done = 0;
+    fs->now = 1700000000u;
+    int rc = ext2_create(fs, EXT2_ROOT_INO, "fz", 2, 0644, &f);
+    check_result(fs, rc);
+    if (rc == 0) {
+        rc = ext2_write(fs, &f, 3000, file_buf, 5000, &done);
+        check_result(fs, rc);
+        FUZZ_ASSERT(rc != 0 || done == 5000);
+        check_result(fs, ext2_truncate(fs, &f, 1500));
+    }
+    int mrc = ext2_mkdir(fs, EXT2_ROOT_INO, "fzd", 3, 0755, &d);
+    check_result(fs, mrc);
+    if (mrc == 0) {
+        check_result(fs, ext2_create(fs, d.ino, "in", 2, 0600, NULL));
+        check_result(fs, ext2_rename(fs, EXT2_ROOT_INO, "fz", 2, d.ino, "moved", 5));
+        check_result(fs, ext2_rmdir(fs, EXT2_ROOT_INO, "fzd", 3));   /* not empty */
+        check_result(fs, ext2_unlink(fs, d.ino, "moved", 5));
+        check_result(fs, ext2_unlink(fs, d.ino, "in", 2));
+        check_result(fs, ext2_rename(fs, EXT2_ROOT_INO, "fzd", 3, EXT2_ROOT_INO, "fze", 3));
+        check_result(fs, ext2_rmdir(fs, EXT2_ROOT_INO, "fze", 3));
+    }
+    if (fuzz_verbose())
+        fprintf(stderr, "ext2: create %s, mkdir %s\n", ext2_error_name(rc), ext2_error_name(mrc));
+    /* names the image may already have */
+    check_result(fs, ext2_rename(fs, EXT2_ROOT_INO, "a", 1, EXT2_ROOT_INO, "lost+found", 10));
+    check_result(fs, ext2_unlink(fs, EXT2_ROOT_INO, "small.txt", 9));
+    check_result(fs, ext2_rmdir(fs, EXT2_ROOT_INO, "a", 1));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -149,6 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct ext2_inode in;
             check_result(&fs, ext2_resolve(&fs, paths[i], &in));
         }
+        change_tree(&fs);
+        walk(&fs);
     }
     free(copy);
     return 0;

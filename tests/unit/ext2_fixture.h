@@ -65,6 +65,8 @@ uint64_t ext2t_inode_offset(uint32_t ino);
  * (test_ext2_write.c). */
 void ext2t_add_malformed_tests(TCase *tc);
 void ext2t_add_write_tests(TCase *tc);
+/* The write side's operations (test_ext2_ops.c). */
+void ext2t_add_ops_tests(TCase *tc);
 
 #define ck_assert_reason(needle)                                                            \
     ck_assert_msg(strstr(ext2_reason(&ext2t_fs), (needle)) != NULL, "reason '%s' lacks '%s'", \

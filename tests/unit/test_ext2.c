@@ -308,7 +308,7 @@ Suite *ext2_suite(void)
     Suite *s = suite_create("ext2");
     TCase *good = tcase_create("images");
     tcase_add_unchecked_fixture(good, ext2t_images_setup, ext2t_images_teardown);
-    tcase_set_timeout(good, 60);
+    tcase_set_timeout(good, 120);
     tcase_add_test(good, test_mount_geometry);
     tcase_add_test(good, test_tree_matches_1k);
     tcase_add_test(good, test_tree_matches_4k);
@@ -320,6 +320,7 @@ Suite *ext2_suite(void)
     tcase_add_test(good, test_error_names);
     ext2t_add_malformed_tests(good);
     ext2t_add_write_tests(good);
+    ext2t_add_ops_tests(good);
     suite_add_tcase(s, good);
     return s;
 }
