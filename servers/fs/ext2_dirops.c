@@ -182,17 +182,26 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_
     return touch(fs, &dir);
 }
 
+/* Opens directory dir_ino and finds name's entry in it: the directory,
+ * the entry and the physical block that holds it. */
+static int locate(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t len, struct ext2_inode *dir,
+                  struct dir_slot *slot, uint32_t *pblk)
+{
+    int rc = open_dir(fs, dir_ino, dir);
+    if (rc == EXT2_OK)
+        rc = find(fs, dir, name, len, slot);
+    if (rc == EXT2_OK)
+        rc = dir_block(fs, dir, slot->at, pblk);
+    return rc;
+}
+
 int ext2_dir_remove(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t len, uint32_t *ino)
 {
     struct ext2_inode dir;
     struct dir_slot slot;
     uint32_t pblk;
     uint8_t raw[4];
-    int rc = open_dir(fs, dir_ino, &dir);
-    if (rc == EXT2_OK)
-        rc = find(fs, &dir, name, len, &slot);
-    if (rc == EXT2_OK)
-        rc = dir_block(fs, &dir, slot.at, &pblk);
+    int rc = locate(fs, dir_ino, name, len, &dir, &slot, &pblk);
     if (rc != EXT2_OK)
         return rc;
     uint64_t base = (uint64_t)pblk * fs->block_size;
@@ -215,11 +224,7 @@ int ext2_dir_set(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_
     struct ext2_inode dir;
     struct dir_slot slot;
     uint32_t pblk;
-    int rc = open_dir(fs, dir_ino, &dir);
-    if (rc == EXT2_OK)
-        rc = find(fs, &dir, name, len, &slot);
-    if (rc == EXT2_OK)
-        rc = dir_block(fs, &dir, slot.at, &pblk);
+    int rc = locate(fs, dir_ino, name, len, &dir, &slot, &pblk);
     if (rc != EXT2_OK)
         return rc;
     uint8_t raw[8];

@@ -20,16 +20,24 @@ static int read_dir(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *dir)
     return rc;
 }
 
-/* The checks every new name takes: writable, a good name, dir a
- * directory without that name. */
-static int check_new(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t len, struct ext2_inode *dir)
+/* Writable, a good name, dir_ino a directory (read into *dir). */
+static int open_for_name(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t len,
+                         struct ext2_inode *dir)
 {
-    uint32_t ino;
     int rc = ext2_check_writable(fs);
     if (rc == EXT2_OK)
         rc = ext2_check_name(fs, name, len);
     if (rc == EXT2_OK)
         rc = read_dir(fs, dir_ino, dir);
+    return rc;
+}
+
+/* The checks every new name takes: writable, a good name, dir a
+ * directory without that name. */
+static int check_new(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t len, struct ext2_inode *dir)
+{
+    uint32_t ino;
+    int rc = open_for_name(fs, dir_ino, name, len, dir);
     if (rc != EXT2_OK)
         return rc;
     rc = ext2_lookup(fs, dir, name, len, &ino);
@@ -165,11 +173,7 @@ static int lookup_name(struct ext2_fs *fs, uint32_t dir_ino, const char *name, u
                        struct ext2_inode *dir, struct ext2_inode *in)
 {
     uint32_t ino;
-    int rc = ext2_check_writable(fs);
-    if (rc == EXT2_OK)
-        rc = ext2_check_name(fs, name, len);
-    if (rc == EXT2_OK)
-        rc = read_dir(fs, dir_ino, dir);
+    int rc = open_for_name(fs, dir_ino, name, len, dir);
     if (rc == EXT2_OK)
         rc = ext2_lookup(fs, dir, name, len, &ino);
     if (rc == EXT2_OK)
