@@ -212,6 +212,15 @@ static size_t put_device(uint8_t *p, unsigned n, uint32_t base, uint32_t size, u
     return (size_t)(q - p);
 }
 
+/* Where put_device's _CRS resources (the Memory32Fixed tag) begin. */
+static size_t crs_offset(const uint8_t *dev)
+{
+    size_t crs = 0;
+    while (dev[crs] != 0x86)
+        crs++;
+    return crs;
+}
+
 static unsigned find(const uint8_t *aml, size_t len, struct acpi_mmio_device *out, unsigned cap)
 {
     uint8_t *c = dup(aml, len);
@@ -298,9 +307,7 @@ START_TEST(mmio_no_crs)
     ck_assert_uint_eq(find(aml, sizeof aml, d, 2), 0);
     uint8_t dev[128];
     size_t dl = put_device(dev, 0, 0xfeb00000u, 0x200, 0x03, 16);
-    size_t crs = 0;
-    while (dev[crs] != 0x86)
-        crs++;
+    size_t crs = crs_offset(dev);
     memcpy(aml + 200, dev + crs, dl - crs);
     ck_assert_uint_eq(find(aml, 200 + dl - crs, d, 2), 0);
     /* Within the window it is found. */
@@ -324,9 +331,7 @@ START_TEST(mmio_shared_crs)
     memcpy(aml + 21, "LNRO0005", 9);
     uint8_t dev[128];
     size_t dl = put_device(dev, 0, 0xfeb00000u, 0x200, 0x03, 16);
-    size_t crs = 0;
-    while (dev[crs] != 0x86)
-        crs++;
+    size_t crs = crs_offset(dev);
     memcpy(aml + 40, dev + crs, dl - crs);
     struct acpi_mmio_device d[3];
     ck_assert_uint_eq(find(aml, 40 + dl - crs, d, 3), 1);
