@@ -30,15 +30,8 @@ long conc_open(struct con_client *c, uint64_t devmgr, uint32_t instance)
 {
     *c = (struct con_client){ .devmgr = (uint32_t)devmgr, .instance = instance };
     pvk_device_name(3, instance, c->name);
-    int n = rt_slot_alloc();
-    if (n < 0)
-        return SYS_ENOMEM;
-    if (sys_create(CAP_NOTIFICATION, (uint64_t)n, 0).ret != 0) {
-        rt_slot_free(n);
-        return SYS_ENOMEM;
-    }
-    c->ntfn = (uint64_t)n;
-    return con_connect(c, false);
+    long rc = pvk_new_ntfn(&c->ntfn);
+    return rc < 0 ? rc : con_connect(c, false);
 }
 
 /* The instance we opened is gone. */

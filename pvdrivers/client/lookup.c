@@ -191,7 +191,7 @@ static long open_found(uint64_t open_label, uint64_t doorbell_label, uint64_t va
     return rc;
 }
 
-static long new_ntfn(struct pvk_opened *o)
+long pvk_new_ntfn(uint64_t *slot)
 {
     int n = rt_slot_alloc();
     if (n < 0)
@@ -200,7 +200,7 @@ static long new_ntfn(struct pvk_opened *o)
         rt_slot_free(n);
         return SYS_ENOMEM;
     }
-    o->ntfn = (uint64_t)n;
+    *slot = (uint64_t)n;
     return 0;
 }
 
@@ -208,7 +208,7 @@ long pvk_open_device(uint64_t devmgr, uint32_t type, uint32_t instance, uint64_t
                      uint64_t doorbell_label, uint64_t va, uint64_t min_bytes, struct pvk_opened *o)
 {
     *o = (struct pvk_opened){ 0 };
-    long rc = new_ntfn(o);
+    long rc = pvk_new_ntfn(&o->ntfn);
     if (rc == 0)
         rc = pvk_lookup_device(devmgr, type, instance, o->ntfn, &o->ep, &o->gen);
     if (rc == 0)
@@ -222,7 +222,7 @@ long pvk_open_name(uint64_t devmgr, const char *name, uint64_t open_label, uint6
                    uint64_t min_bytes, uint64_t deadline, struct pvk_opened *o)
 {
     *o = (struct pvk_opened){ 0 };
-    long rc = new_ntfn(o);
+    long rc = pvk_new_ntfn(&o->ntfn);
     if (rc == 0)
         rc = pvk_lookup_name_until(devmgr, name, o->ntfn, deadline, &o->ep, &o->gen);
     if (rc == 0)

@@ -87,6 +87,8 @@ struct pvk_away {
 long pvk_reopen_name(uint64_t devmgr, const char *name, uint64_t open_label, uint64_t doorbell_label,
                      uint64_t scratch_va, uint64_t min_bytes, uint64_t deadline, struct pvk_away *a,
                      struct pvk_opened *o);
+/* A new notification in a fresh slot (*slot): 0 or SYS_ENOMEM. */
+long pvk_new_ntfn(uint64_t *slot);
 /* Drops what pvk_open_device made (unmaps va if mapped and va is not 0). */
 void pvk_close_device(struct pvk_opened *o, uint64_t va);
 

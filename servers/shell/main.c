@@ -259,16 +259,25 @@ static void cmd_list(void)
     printf("(%u entries)", n);
 }
 
-static void cmd_control(const char *verb, uint64_t op, const char *name)
+/* Sends SUP_* request op about name to its supervisor (devmgr for a
+ * device, init otherwise): 0 with the answer in *m, or the error. */
+static long sup_call(uint64_t op, const char *name, struct msg *m)
 {
     uint64_t ep = is_device(name) ? SLOT_DEVMGR : SLOT_INIT;
-    struct msg m = { .tag = TAG(op, 2, 0) };
-    pvk_name_pack(name, m.mr);
-    long rc = ipc_call(ep, &m);
-    if (rc == 0 && TAG_LABEL(m.tag) != 0)
+    *m = (struct msg){ .tag = TAG(op, 2, 0) };
+    pvk_name_pack(name, m->mr);
+    long rc = ipc_call(ep, m);
+    if (rc == 0 && TAG_LABEL(m->tag) != 0)
         rc = SYS_EINVAL;
     if (rc == 0)
-        rc = (long)m.mr[0];
+        rc = (long)m->mr[0];
+    return rc;
+}
+
+static void cmd_control(const char *verb, uint64_t op, const char *name)
+{
+    struct msg m;
+    long rc = sup_call(op, name, &m);
     if (rc == 0)
         printf("%s %s: done", verb, name);
     else
@@ -277,14 +286,8 @@ static void cmd_control(const char *verb, uint64_t op, const char *name)
 
 static void cmd_stats(const char *name)
 {
-    uint64_t ep = is_device(name) ? SLOT_DEVMGR : SLOT_INIT;
-    struct msg m = { .tag = TAG(SUP_STATS, 2, 0) };
-    pvk_name_pack(name, m.mr);
-    long rc = ipc_call(ep, &m);
-    if (rc == 0 && TAG_LABEL(m.tag) != 0)
-        rc = SYS_EINVAL;
-    if (rc == 0)
-        rc = (long)m.mr[0];
+    struct msg m;
+    long rc = sup_call(SUP_STATS, name, &m);
     if (rc != 0) {
         printf("stats %s: %s (error %ld)", name, err_name(rc), rc);
         return;
