@@ -29,7 +29,7 @@
 #include "pvk/service.h"
 
 #define MAX_SERVICES 32         /* death notification bits 0..31 */
-#define MAX_GIVEN 8             /* capabilities derived for one instance */
+#define MAX_GIVEN 12            /* capabilities derived for one instance */
 #define DEVMGR_QUOTA_MAX (64u << 20)
 #define SETTLE_MS 200           /* running this long without failing: ready */
 #define NS_PER_MS 1000000ull
@@ -68,6 +68,13 @@ static uint64_t death_ntfn;
 static uint64_t devmgr_ep;      /* the device manager's endpoint (0: none yet) */
 static int devmgr_owner = -1;   /* the service that receives on it */
 static uint64_t demo_ep, demo_client_ep;
+/* Endpoints named by provides= (made once, kept across restarts). */
+#define MAX_PROVIDED 8
+static struct {
+    char name[MANIFEST_NAME_MAX];
+    uint64_t ep;
+} provided[MAX_PROVIDED];
+static unsigned nprovided;
 static bool test_run;           /* run= on the command line */
 static unsigned badge_count;
 
@@ -161,6 +168,66 @@ static uint64_t control_copy(struct service *sv)
     return s;
 }
 
+/* A frame of the instance's (revoked with it) holding a copy of the boot
+ * information; 0 if it cannot be made. */
+static uint64_t bootinfo_copy(struct service *sv)
+{
+    uint64_t info = given_slot(sv);
+    if (!info || sys_create(CAP_FRAME, info, 1).ret != 0)
+        return 0;
+    const uint64_t scratch = 0x0000003000000000ull;
+    if (sys_map(info, RT_SLOT_SELF_PROCESS, scratch, CAP_R_READ | CAP_R_WRITE).ret != 0)
+        return 0;
+    memcpy((void *)scratch, boot, sizeof *boot);
+    sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
+    return info;
+}
+
+/* The endpoint provides= names (made on first use, by provider or user,
+ * and kept for good); 0 if it cannot be made. */
+static uint64_t provided_ep(const char *name)
+{
+    for (unsigned i = 0; i < nprovided; i++)
+        if (!strcmp(provided[i].name, name))
+            return provided[i].ep;
+    int ep = nprovided < MAX_PROVIDED ? rt_slot_alloc() : -1;
+    if (ep < 0 || sys_create(CAP_ENDPOINT, (uint64_t)ep, 0).ret != 0) {
+        printf("init: cannot make the endpoint '%s' (at most %u names)", name, MAX_PROVIDED);
+        return 0;
+    }
+    memcpy(provided[nprovided].name, name, MANIFEST_NAME_MAX);
+    provided[nprovided].ep = (uint64_t)ep;
+    return provided[nprovided++].ep;
+}
+
+/* provides= and uses=: the receive capability, and badged send capabilities
+ * (revoked with the instance; the endpoints stay). */
+static bool named_endpoints(struct service *sv, struct capset *cs)
+{
+    if (sv->e.provides[0]) {
+        uint64_t ep = provided_ep(sv->e.provides);
+        if (!ep)
+            return false;
+        put(sv, cs, ep, PVK_SLOT_PROVIDED, CAP_R_READ);
+    }
+    for (uint32_t i = 0; i < sv->e.nuses; i++) {
+        bool known = false;
+        for (uint32_t k = 0; k < manifest.count; k++)
+            known |= !strcmp(manifest.entries[k].provides, sv->e.uses[i]);
+        if (!known && sv->t.generation <= 1)
+            printf("init: %s uses '%s', which no manifest service provides; its calls will wait", sv->name,
+                   sv->e.uses[i]);
+        uint64_t ep = provided_ep(sv->e.uses[i]), s = ep ? given_slot(sv) : 0;
+        if (!s || sys_cap_copy(ep, s, CAP_R_WRITE | CAP_R_GRANT,
+                               PVK_BADGE_SERVICE_CLIENT | ((uint64_t)(sv - services) + 1)).ret != 0) {
+            printf("init: %s: cannot give it '%s'", sv->name, sv->e.uses[i]);
+            return false;
+        }
+        put(sv, cs, s, PVK_SLOT_USES(i), CAP_R_WRITE | CAP_R_GRANT);
+    }
+    return true;
+}
+
 /* The device manager's set: every device capability, its endpoint, a copy
  * of the boot information. */
 static bool devices_caps(struct service *sv, struct capset *cs)
@@ -177,14 +244,9 @@ static bool devices_caps(struct service *sv, struct capset *cs)
         devmgr_ep = (uint64_t)ep;   /* kept across instances: clients' copies derive from it */
     }
     devmgr_owner = (int)(sv - services);
-    uint64_t info = given_slot(sv);
-    if (!info || sys_create(CAP_FRAME, info, 1).ret != 0)
+    uint64_t info = bootinfo_copy(sv);
+    if (!info)
         return false;
-    const uint64_t scratch = 0x0000003000000000ull;
-    if (sys_map(info, RT_SLOT_SELF_PROCESS, scratch, CAP_R_READ | CAP_R_WRITE).ret != 0)
-        return false;
-    memcpy((void *)scratch, boot, sizeof *boot);
-    sys_unmap(RT_SLOT_SELF_PROCESS, scratch);
     put(sv, cs, info, DM_SLOT_BOOTINFO, CAP_R_READ);
     if (sv->e.caps & MANIFEST_CAP_BUNDLE)
         put(sv, cs, INIT_CAP_BUNDLE, DM_SLOT_BUNDLE, CAP_R_READ);
@@ -244,7 +306,13 @@ static bool service_caps(struct service *sv, struct capset *cs)
             return false;
         put(sv, cs, ctl, SLOT_CONTROL, CAP_R_WRITE);
     }
-    return true;
+    if (caps & MANIFEST_CAP_BOOTINFO) {
+        uint64_t info = bootinfo_copy(sv);
+        if (!info)
+            return false;
+        put(sv, cs, info, PVK_SLOT_BOOTINFO, CAP_R_READ);
+    }
+    return named_endpoints(sv, cs);
 }
 
 /* A run= program's set: 3 platform, 4 bundle, 5 the device manager, 6 MSI

@@ -208,17 +208,17 @@ static enum size_result parse_size(const char *w, size_t n, uint64_t *v)
 }
 
 static const char *const cap_names[] = {
-    "devices", "platform", "bundle", "devmgr", "demo-server", "demo-client", "control",
+    "devices", "platform", "bundle", "devmgr", "demo-server", "demo-client", "control", "bootinfo",
 };
 
 enum key {
     K_PROGRAM, K_ARG, K_PRIORITY, K_QUOTA, K_DMA, K_RESTART, K_HEARTBEAT, K_READY_TIMEOUT,
-    K_BACKOFF, K_BACKOFF_MAX, K_MAX_FAILURES, K_DEPENDS, K_CAPS, K_COUNT
+    K_BACKOFF, K_BACKOFF_MAX, K_MAX_FAILURES, K_DEPENDS, K_CAPS, K_PROVIDES, K_USES, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
     "program", "arg", "priority", "quota", "dma", "restart", "heartbeat", "ready-timeout",
-    "backoff", "backoff-max", "max-failures", "depends", "caps",
+    "backoff", "backoff-max", "max-failures", "depends", "caps", "provides", "uses",
 };
 
 /* A decimal number within lo..hi for key k; false (error set) if not. */
@@ -277,7 +277,7 @@ static bool size_in(struct line_ctx *c, enum key k, const char *v, size_t n, uin
     return true;
 }
 
-/* depends=a,b: names; caps=a,b: known sets. */
+/* depends=a,b and uses=a,b: names; caps=a,b: known sets. */
 static bool parse_list(struct line_ctx *c, enum key k, const char *v, size_t n, struct manifest_entry *e)
 {
     size_t i = 0;
@@ -294,22 +294,28 @@ static bool parse_list(struct line_ctx *c, enum key k, const char *v, size_t n, 
             msg_str(m, "=");
             return false;
         }
-        if (k == K_DEPENDS) {
+        if (k == K_DEPENDS || k == K_USES) {
+            uint32_t *count = k == K_DEPENDS ? &e->ndepends : &e->nuses;
+            uint32_t most = k == K_DEPENDS ? MANIFEST_MAX_DEPENDS : MANIFEST_MAX_USES;
             if (!valid_name(item, len)) {
                 struct msg *m = err(c);
                 msg_str(m, "bad name ");
                 msg_quoted(m, item, len);
-                msg_str(m, " in depends (1..15 of a-z 0-9 _ -)");
+                msg_str(m, " in ");
+                msg_str(m, key_names[k]);
+                msg_str(m, " (1..15 of a-z 0-9 _ -)");
                 return false;
             }
-            if (e->ndepends >= MANIFEST_MAX_DEPENDS) {
+            if (*count >= most) {
                 struct msg *m = err(c);
-                msg_str(m, "too many depends (at most ");
-                msg_num(m, MANIFEST_MAX_DEPENDS);
+                msg_str(m, "too many ");
+                msg_str(m, key_names[k]);
+                msg_str(m, " (at most ");
+                msg_num(m, most);
                 msg_str(m, ")");
                 return false;
             }
-            copy_name(e->depends[e->ndepends++], item, len);
+            copy_name(k == K_DEPENDS ? e->depends[(*count)++] : e->uses[(*count)++], item, len);
         } else {
             unsigned b = 0;
             while (b < sizeof cap_names / sizeof cap_names[0] && !word_is(item, len, cap_names[b]))
@@ -430,8 +436,19 @@ static bool parse_pair(struct line_ctx *c, const char *w, size_t n, struct manif
             return false;
         e->max_failures = (uint32_t)x;
         return true;
+    case K_PROVIDES:
+        if (!valid_name(v, vn)) {
+            struct msg *m = err(c);
+            msg_str(m, "bad name ");
+            msg_quoted(m, v, vn);
+            msg_str(m, " for provides (1..15 of a-z 0-9 _ -)");
+            return false;
+        }
+        copy_name(e->provides, v, vn);
+        return true;
     case K_DEPENDS:
     case K_CAPS:
+    case K_USES:
         return parse_list(c, k, v, vn, e);
     default:
         return false;
@@ -522,6 +539,21 @@ static bool parse_line(struct line_ctx *c, const char *l, size_t n)
         msg_str(e, "heartbeat is for drivers only (services are watched for crashes and exits): ");
         msg_quoted(e, name, nn);
         return false;
+    }
+
+    if (kind == MANIFEST_DRIVER && (ent.provides[0] || ent.nuses)) {
+        struct msg *e = err(c);
+        msg_str(e, "provides and uses are for services (drivers are found through the device manager): ");
+        msg_quoted(e, name, nn);
+        return false;
+    }
+    for (uint32_t u = 0; u < ent.nuses; u++) {
+        if (ent.provides[0] && word_is(ent.uses[u], str_len(ent.uses[u]), ent.provides)) {
+            struct msg *e = err(c);
+            msg_str(e, "a service cannot use what it provides: ");
+            msg_quoted(e, ent.provides, str_len(ent.provides));
+            return false;
+        }
     }
 
     if (ent.backoff_max_ms < ent.backoff_ms) {

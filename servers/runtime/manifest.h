@@ -27,7 +27,13 @@
  *   depends=a,b      services it needs (told when one fails for good)
  *   caps=a,b         named capability sets its supervisor gives it
  *                    (devices, platform, bundle, devmgr, demo-server,
- *                    demo-client, control); anything else is an error
+ *                    demo-client, control, bootinfo); anything else is an error
+ *   provides=NAME    services: the endpoint NAME, which init makes once and
+ *                    keeps across restarts; the service receives on it
+ *                    (slot PVK_SLOT_PROVIDED)
+ *   uses=a,b         services: send capabilities to the endpoints a, b, in
+ *                    slots PVK_SLOT_USES(0), (1), ... in this order, badged
+ *                    PVK_BADGE_SERVICE_CLIENT | the user's index
  * A bad line (unknown kind or key, bad value, duplicate name, too many
  * entries) is reported with its line number and skipped; the rest is
  * kept. */
@@ -41,6 +47,7 @@
 #define MANIFEST_MAX_ENTRIES 24
 #define MANIFEST_NAME_MAX    16     /* including the NUL */
 #define MANIFEST_MAX_DEPENDS 4
+#define MANIFEST_MAX_USES    4
 #define MANIFEST_MAX_ERRORS  8
 
 enum manifest_kind { MANIFEST_SERVICE = 1, MANIFEST_DRIVER = 2 };
@@ -54,6 +61,7 @@ enum manifest_restart { RESTART_ALWAYS = 0, RESTART_ON_FAILURE = 1, RESTART_NEVE
 #define MANIFEST_CAP_DEMO_SERVER (1u << 4)
 #define MANIFEST_CAP_DEMO_CLIENT (1u << 5)
 #define MANIFEST_CAP_CONTROL     (1u << 6)
+#define MANIFEST_CAP_BOOTINFO    (1u << 7)   /* a read-only copy of the boot information (command line) */
 
 struct manifest_entry {
     enum manifest_kind kind;
@@ -71,6 +79,9 @@ struct manifest_entry {
     char depends[MANIFEST_MAX_DEPENDS][MANIFEST_NAME_MAX];
     uint32_t ndepends;
     uint32_t caps;              /* MANIFEST_CAP_* */
+    char provides[MANIFEST_NAME_MAX];   /* "" : nothing */
+    char uses[MANIFEST_MAX_USES][MANIFEST_NAME_MAX];
+    uint32_t nuses;
     uint32_t line;              /* where it was defined (1-based) */
 };
 

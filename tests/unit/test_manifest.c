@@ -156,7 +156,7 @@ START_TEST(test_caps_each)
         {"devices", MANIFEST_CAP_DEVICES}, {"platform", MANIFEST_CAP_PLATFORM},
         {"bundle", MANIFEST_CAP_BUNDLE}, {"devmgr", MANIFEST_CAP_DEVMGR},
         {"demo-server", MANIFEST_CAP_DEMO_SERVER}, {"demo-client", MANIFEST_CAP_DEMO_CLIENT},
-        {"control", MANIFEST_CAP_CONTROL},
+        {"control", MANIFEST_CAP_CONTROL}, {"bootinfo", MANIFEST_CAP_BOOTINFO},
     };
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         char line[64];
@@ -164,6 +164,29 @@ START_TEST(test_caps_each)
         ck_assert_uint_eq(good(line)->caps, caps[i].bit);
     }
     ck_assert_uint_eq(good("service s caps=bundle,bundle")->caps, MANIFEST_CAP_BUNDLE);
+}
+END_TEST
+
+START_TEST(test_provides_uses)
+{
+    const struct manifest_entry *e = good("service web provides=http uses=net,fs");
+    ck_assert_str_eq(e->provides, "http");
+    ck_assert_uint_eq(e->nuses, 2);
+    ck_assert_str_eq(e->uses[0], "net");
+    ck_assert_str_eq(e->uses[1], "fs");
+    e = good("service a");
+    ck_assert_str_eq(e->provides, "");
+    ck_assert_uint_eq(e->nuses, 0);
+    ck_assert_uint_eq(good("service a uses=a,b,c,d")->nuses, 4);
+    bad("service a uses=a,b,c,d,e", "too many uses (at most 4)");
+    bad("service a uses=net,,fs", "empty item in uses=");
+    bad("service a uses=Net", "bad name 'Net' in uses");
+    bad("service a provides=x,y", "bad name 'x,y' for provides");
+    bad("service a provides=this-name-is-too-long", "for provides");
+    bad("service a provides=net uses=fs,net", "cannot use what it provides: 'net'");
+    bad("driver blk provides=blk", "provides and uses are for services");
+    bad("driver net uses=fs", "provides and uses are for services");
+    bad("service a provides=x provides=y", "given twice");
 }
 END_TEST
 
@@ -612,6 +635,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_comments_whitespace);
     tcase_add_test(tc, test_crlf_and_end);
     tcase_add_test(tc, test_nul);
+    tcase_add_test(tc, test_provides_uses);
     tcase_add_test(tc, test_reparse_clears);
     tcase_add_test(tc, test_shipped_manifest);
     suite_add_tcase(s, tc);

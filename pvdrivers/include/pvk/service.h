@@ -45,6 +45,23 @@
 #define PVK_BADGE_GEN(b)   (((b) >> 16) & 0x3fffu) /* generation it was opened against (mod 2^14) */
 #define PVK_BADGE_CLIENT_ID(b) ((b) & 0xffffu)
 
+/* Services' own endpoints (manifest provides= / uses=). init makes one
+ * endpoint per provided name, once, and keeps it across the provider's
+ * restarts, so users' capabilities stay valid: a call queued while the
+ * provider restarts is answered by the next instance, and a call whose
+ * provider died before replying returns SYS_EDEAD. A provider receives in
+ * PVK_SLOT_PROVIDED; a user gets send+grant capabilities in
+ * PVK_SLOT_USES(0..3), in the order its uses= lists them, each badged
+ * PVK_BADGE_SERVICE_CLIENT | (its index in init's table + 1), the same for
+ * every instance of the user. caps=bootinfo puts a read-only copy of the
+ * boot information (struct init_bootinfo: the kernel command line) in
+ * PVK_SLOT_BOOTINFO. */
+#define PVK_SLOT_PROVIDED   11
+#define PVK_SLOT_USES(i)    (12u + (i))
+#define PVK_SLOT_BOOTINFO   16
+#define PVK_BADGE_SERVICE_CLIENT 0x5e000000ull
+#define PVK_BADGE_SERVICE_USER(b) ((uint32_t)((b) & 0xffffu))   /* the user's index + 1 */
+
 /* Service states (SUP_LIST). */
 enum pvk_svc_state {
     PVK_SVC_STOPPED = 0,    /* not running, by request (SUP_STOP) or policy "never" after it ended */
