@@ -171,21 +171,29 @@ include tests/fuzz/fuzz.mk
 setup:
 	$(Q)scripts/setup
 
-# The devices `make run` gives the guest (DEVICES=none for none): a disk
-# (build/run-disk.img, 16 MiB, made once) and a network card on QEMU's user
-# network, virtio-mmio on microvm, virtio-pci elsewhere (with the IOMMU
-# under Xen); the device manager starts a driver for each.
+# The devices `make run` gives the guest (DEVICES=none for none): a disk and
+# a network card on QEMU's user network, virtio-mmio on microvm, virtio-pci
+# elsewhere (with the IOMMU under Xen); the device manager starts a driver for
+# each. The disk is an ext2 image made from the folder WWW (default
+# servers/httpd/www, the appliance's site) with mke2fs -d each time; the file
+# server mounts it and the web server serves it. Host port HTTP_PORT (default
+# 8080) is forwarded to the guest's port 80 (httpd); the URL is printed
+# before QEMU starts.
 RUN_TARGET := $(or $(TARGET),microvm)
-RUN_DISK   := $(BUILD)/run-disk.img
+RUN_WWW    := $(or $(WWW),servers/httpd/www)
+RUN_DISK   := $(BUILD)/run-www.img
+RUN_PORT   := $(or $(HTTP_PORT),8080)
 comma      := ,
 RUN_PCI    := $(if $(filter xen,$(RUN_TARGET)),iommu_platform=on$(comma))disable-legacy=on
+RUN_NET    := -netdev user$(comma)id=n0$(comma)hostfwd=tcp:127.0.0.1:$(RUN_PORT)-:80
 RUN_DEVICES := $(if $(filter none,$(DEVICES)),,-- -drive file=$(RUN_DISK),if=none,id=d0,format=raw \
-    $(if $(filter microvm,$(RUN_TARGET)),-device virtio-blk-device$(comma)drive=d0 -netdev user$(comma)id=n0 -device virtio-net-device$(comma)netdev=n0,\
-    -device virtio-blk-pci$(comma)drive=d0$(comma)$(RUN_PCI) -netdev user$(comma)id=n0 -device virtio-net-pci$(comma)netdev=n0$(comma)$(RUN_PCI)))
+    $(if $(filter microvm,$(RUN_TARGET)),-device virtio-blk-device$(comma)drive=d0 $(RUN_NET) -device virtio-net-device$(comma)netdev=n0,\
+    -device virtio-blk-pci$(comma)drive=d0$(comma)$(RUN_PCI) $(RUN_NET) -device virtio-net-pci$(comma)netdev=n0$(comma)$(RUN_PCI)))
 
 run: setup
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)test -f $(RUN_DISK) || truncate -s 16M $(RUN_DISK)
+	$(Q)$(if $(filter none,$(DEVICES)),true,scripts/mkimage $(RUN_WWW) $(RUN_DISK))
+	$(Q)$(if $(filter none,$(DEVICES)),,echo "run: serving $(RUN_WWW) at http://127.0.0.1:$(RUN_PORT)/ once the guest logs 'httpd: ready' (Ctrl-A X quits)")
 	$(Q)scripts/run-qemu --target $(RUN_TARGET) $(if $(MEM),--mem $(MEM)) \
 	   --bundle $(BUNDLE) $(if $(CMDLINE),--cmdline "$(CMDLINE)") $(RUN_DEVICES)
 
