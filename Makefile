@@ -7,6 +7,7 @@
 #   make bench-boot boot-time table (scripts/bench-boot)
 #   make bench-ipc  IPC round trips against Linux (scripts/bench-ipc)
 #   make bench-blk  virtio-blk disk throughput and IOPS against Linux (scripts/bench-blk)
+#   make bench-http HTTP requests/s and MB/s with wrk, the appliance against Linux (scripts/bench-http)
 #   make bench-restart  driver recovery times over injected crashes and hangs (FAULTS=, HANGS=)
 #   make bench-irqoff  longest interrupts-off stretch and deepest kernel stack (scripts/bench-irqoff)
 #   make fuzz-build | fuzz | fuzz-smoke   libFuzzer harnesses (tests/fuzz/fuzz.mk)
@@ -49,7 +50,7 @@ KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel defconfig menuconfig olddefconfig setup run test unit-test boot-test \
-        bench-boot bench-ipc bench-blk bench-restart bench-irqoff clean distclean
+        bench-boot bench-ipc bench-blk bench-http bench-restart bench-irqoff clean distclean
 
 all: kernel $(BUNDLE)
 kernel: $(BUILD)/kernel.elf
@@ -219,6 +220,10 @@ bench-restart: setup
 bench-blk: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench-blk
+
+bench-http: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench-http
 
 bench-boot: setup
 	$(Q)$(MAKE) --no-print-directory all
