@@ -353,6 +353,12 @@ long netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline)
     }
 }
 
+void netc_notified(struct net_client *c, uint64_t bits)
+{
+    if ((bits & PVK_NTFN_PEER_RESTARTED) && !c->dead)
+        note_dead(c);
+}
+
 void netc_rx_release(struct net_client *c, uint64_t offset, bool repost)
 {
     netc_buf_free(c, offset);
