@@ -133,6 +133,9 @@ long netc_recv(struct net_client *c, void *buf, size_t cap, uint64_t deadline);
 /* The link now (NET_STATUS): NET_INFO_* flags, or a negative error
  * (PVK_EPEER_RESTARTED once per restart). */
 long netc_status(struct net_client *c);
+/* The driver's frame counters since it started (NET_STATUS MR2, MR3): 0
+ * or a negative error. */
+long netc_counters(struct net_client *c, uint64_t *rx_frames, uint64_t *tx_frames);
 static inline bool netc_link_up(struct net_client *c)
 {
     long s = netc_status(c);
