@@ -353,6 +353,12 @@ long netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline)
     }
 }
 
+void netc_notified(struct net_client *c, uint64_t bits)
+{
+    if ((bits & PVK_NTFN_PEER_RESTARTED) && !c->dead)
+        note_dead(c);
+}
+
 void netc_rx_release(struct net_client *c, uint64_t offset, bool repost)
 {
     netc_buf_free(c, offset);
@@ -371,22 +377,41 @@ long netc_recv(struct net_client *c, void *buf, size_t cap, uint64_t deadline)
     return d.len;
 }
 
-long netc_status(struct net_client *c)
+/* NET_STATUS into *m: 0 or an error. */
+static long status_call(struct net_client *c, struct msg *m)
 {
     long rc = begin(c, 0);
     if (rc != 0)
         return rc;
-    struct msg m = { .tag = TAG(NET_STATUS, 0, 0) };
-    rc = ipc_call(c->ep, &m);
+    *m = (struct msg){ .tag = TAG(NET_STATUS, 0, 0) };
+    rc = ipc_call(c->ep, m);
     if (rc == SYS_EDEAD || rc == SYS_ENOCAP) {
         note_dead(c);
         return begin(c, 0);
     }
     if (rc < 0)
         return rc;
-    if ((long)m.mr[0] != 0)
-        return (long)m.mr[0];
-    return (long)(m.mr[1] & 0xffffffffu);
+    return (long)m->mr[0];
+}
+
+long netc_status(struct net_client *c)
+{
+    struct msg m;
+    long rc = status_call(c, &m);
+    return rc != 0 ? rc : (long)(m.mr[1] & 0xffffffffu);
+}
+
+long netc_counters(struct net_client *c, uint64_t *rx_frames, uint64_t *tx_frames)
+{
+    struct msg m;
+    long rc = status_call(c, &m);
+    if (rc == 0 && TAG_LEN(m.tag) < 4)
+        rc = SYS_EINVAL;
+    if (rc == 0) {
+        *rx_frames = m.mr[2];
+        *tx_frames = m.mr[3];
+    }
+    return rc;
 }
 
 bool netc_raw_tx(struct net_client *c, const struct net_desc *d)

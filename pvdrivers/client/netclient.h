@@ -115,6 +115,11 @@ unsigned netc_reclaim(struct net_client *c);
  * PVK_EPEER_RESTARTED (once per restart), or another negative error.
  * Give the buffer back with netc_rx_release. */
 long netc_recv_desc(struct net_client *c, struct net_desc *d, uint64_t deadline);
+/* For a caller that binds c->ntfn to its thread (its signals then arrive
+ * as LABEL_NOTIFY messages, not in netclient's waits): hands over bits
+ * received that way, so that PVK_NTFN_PEER_RESTARTED is not lost. The
+ * notification changes when the library reconnects: bind it again. */
+void netc_notified(struct net_client *c, uint64_t bits);
 /* Lends the buffer for receiving again (repost) or puts it in the pool.
  * Reposted buffers are batched: the doorbell rings every
  * NETC_REPOST_BATCH of them, and before netc_recv_desc waits. */
@@ -128,6 +133,9 @@ long netc_recv(struct net_client *c, void *buf, size_t cap, uint64_t deadline);
 /* The link now (NET_STATUS): NET_INFO_* flags, or a negative error
  * (PVK_EPEER_RESTARTED once per restart). */
 long netc_status(struct net_client *c);
+/* The driver's frame counters since it started (NET_STATUS MR2, MR3): 0
+ * or a negative error. */
+long netc_counters(struct net_client *c, uint64_t *rx_frames, uint64_t *tx_frames);
 static inline bool netc_link_up(struct net_client *c)
 {
     long s = netc_status(c);

@@ -14,18 +14,31 @@
  *
  * Handles are small non-negative integers. Every call that can wait takes
  * a deadline: ns since boot (sys_time()), SOCK_NOWAIT (do not wait: return
- * SYS_EAGAIN if nothing is ready) or SOCK_FOREVER. Errors are negative:
- * SYS_E* (syscall.h) and the PVK_E* of pvk/service.h. Single-threaded (one
- * thread of a process uses it). */
+ * SYS_EAGAIN if nothing is ready) or SOCK_FOREVER; a deadline that passes
+ * while waiting gives SYS_ETIMEOUT. Errors are negative: SYS_E* (syscall.h)
+ * and the SOCK_E* below. Single-threaded (one thread of a process uses it).
+ *
+ * The session's region is mapped at SOCK_CLIENT_VA (keep that 2 MiB free).
+ * When the network server restarts, every socket made before answers
+ * SOCK_ECONNRESET (sock_poll: ERR | HUP) until closed, within about 150 ms
+ * even in a wait; new sockets go to the new server instance. The wire
+ * protocol and the limits (16 sockets per process, 32 KiB rings) are in
+ * pvk/sockproto.h and servers/net/README.md. */
 #ifndef RT_SOCK_H
 #define RT_SOCK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"
+
 #define SOCK_NOWAIT  1ull               /* a deadline already past */
 #define SOCK_FOREVER UINT64_MAX
 #define SOCK_ANY     0u                 /* any local address */
+#define SOCK_CLIENT_VA 0x0000006000000000ull   /* where the session region is mapped */
+#ifndef SYS_EAGAIN
+#define SYS_EAGAIN   SYS_EBUSY          /* would wait (the kernel's "would block") */
+#endif
 
 /* IPv4 addresses and ports are in host byte order: 10.0.2.15 is
  * SOCK_IPV4(10, 0, 2, 15). */

@@ -57,6 +57,7 @@
 #define TCP_QUEUE_OOSEQ             1
 #define LWIP_TCP_TIMESTAMPS         0
 #define TCP_LISTEN_BACKLOG          1
+#define SO_REUSE                    1   /* a listener may bind a port its closed connections still hold (TIME_WAIT) */
 
 /* --- network interfaces -------------------------------------------------- */
 #define LWIP_NETIF_STATUS_CALLBACK  1   /* told when DHCP brings the address up */

@@ -1,0 +1,521 @@
+/* netsrv's sockets over lwIP's raw API: the operations behind the calls
+ * (sessions.c has checked the call's arguments) and lwIP's callbacks,
+ * which move bytes between lwIP and the session region's rings.
+ *
+ *   TCP receive: lwIP's pbufs are queued on the socket (pending) and
+ *   copied into the rx ring as it has room; the window is opened
+ *   (tcp_recved) only for what the client consumed (SOCK_RECVD), so a
+ *   connection holds at most TCP_WND bytes here, whatever the client does.
+ *   TCP send: SOCK_SEND moves the client's tx_head; the bytes are copied
+ *   into lwIP (tcp_write with COPY) as its send buffer has room, and again
+ *   whenever data is acknowledged (sent callback) or every second (poll).
+ *   UDP: whole datagrams as records (pvk/sockproto.h) in both rings.
+ *   Close: a TCP socket goes CLOSING; what is queued is sent, then FIN;
+ *   after CLOSE_LINGER_MS it is aborted whatever its state. */
+#include "runtime.h"
+#include "netsrv.h"
+
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+
+#define RING            SOCK_RING_BYTES
+#define CLOSE_LINGER_MS 10000u
+#define UDP_RX_MAX      (RING / 2)          /* a received datagram larger than this is dropped */
+
+static long map_err(err_t e)
+{
+    switch (e) {
+    case ERR_OK:
+        return 0;
+    case ERR_MEM:
+    case ERR_BUF:
+        return SYS_ENOMEM;
+    case ERR_USE:
+        return SOCKP_EADDRINUSE;
+    case ERR_RTE:
+        return SOCKP_EUNREACH;
+    case ERR_TIMEOUT:
+        return SYS_ETIMEOUT;
+    case ERR_CLSD:
+    case ERR_CONN:
+        return SOCKP_ENOTCONN;
+    case ERR_VAL:
+    case ERR_ARG:
+        return SYS_EINVAL;
+    default:
+        return SOCKP_ECONNRESET;    /* ERR_RST, ERR_ABRT and the rest */
+    }
+}
+
+static void set_addr(ip_addr_t *a, uint32_t host_order)
+{
+    ip_addr_set_ip4_u32(a, lwip_htonl(host_order));
+}
+
+/* Copies n bytes of p (from offset off) into ring at pos, wrapping. */
+static void ring_put_pbuf(uint8_t *ring, uint32_t pos, struct pbuf *p, uint16_t off, uint32_t n)
+{
+    uint32_t at = pos & (RING - 1), first = RING - at < n ? RING - at : n;
+    pbuf_copy_partial(p, ring + at, (u16_t)first, off);
+    if (n > first)
+        pbuf_copy_partial(p, ring, (u16_t)(n - first), (u16_t)(off + first));
+}
+
+static void detach_tcp(struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, NULL);
+    if (pcb->state == LISTEN) {
+        tcp_accept(pcb, NULL);
+        return;
+    }
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+}
+
+static void drop_pending(struct nsock *ns)
+{
+    if (ns->pending)
+        pbuf_free(ns->pending);
+    ns->pending = NULL;
+}
+
+/* --- TCP: rings <-> lwIP ---------------------------------------------------------- */
+
+/* Moves pending received bytes into the rx ring as far as it has room. */
+static void rx_fill(struct nsock *ns)
+{
+    for (unsigned guard = 0; ns->pending && guard < 64; guard++) {
+        struct pbuf *p = ns->pending;
+        uint32_t space = RING - (ns->rx_head - ns->rx_tail);
+        uint32_t n = p->tot_len < space ? p->tot_len : space;
+        if (p->tot_len == 0) {
+            pbuf_free(p);
+            ns->pending = NULL;
+            break;
+        }
+        if (n == 0)
+            break;
+        ring_put_pbuf(sock_rx_ring(ns), ns->rx_head, p, 0, n);
+        ns->rx_head += n;
+        ns->pending = pbuf_free_header(p, (u16_t)n);
+    }
+}
+
+static void finish_close(struct nsock *ns)
+{
+    struct tcp_pcb *pcb = ns->tcp;
+    drop_pending(ns);
+    if (pcb) {
+        detach_tcp(pcb);
+        if (tcp_close(pcb) != ERR_OK)
+            tcp_abort(pcb);
+    }
+    sock_free(ns);
+}
+
+/* Hands the tx ring's bytes to lwIP as far as its send buffer has room;
+ * then the FIN if one is wanted and everything went. A CLOSING socket
+ * whose bytes all went is closed (and freed): the caller must not use ns
+ * after this if it was CLOSING. */
+static void tx_push(struct nsock *ns)
+{
+    struct tcp_pcb *pcb = ns->tcp;
+    if (!pcb)
+        return;
+    bool wrote = false;
+    for (unsigned guard = 0; ns->tx_tail != ns->tx_head && guard < 8; guard++) {
+        uint32_t avail = ns->tx_head - ns->tx_tail, off = ns->tx_tail & (RING - 1);
+        uint32_t n = avail < RING - off ? avail : RING - off;
+        uint32_t room = tcp_sndbuf(pcb);
+        if (n > room)
+            n = room;
+        if (n > 0xffffu)
+            n = 0xffffu;
+        if (n == 0)
+            break;
+        err_t e = tcp_write(pcb, sock_tx_ring(ns) + off, (u16_t)n,
+                            TCP_WRITE_FLAG_COPY | (n < avail ? TCP_WRITE_FLAG_MORE : 0));
+        if (e != ERR_OK)
+            break;                  /* ERR_MEM: again when something is acknowledged, or at the poll */
+        ns->tx_tail += n;
+        wrote = true;
+    }
+    if (wrote)
+        tcp_output(pcb);
+    if (ns->tx_tail != ns->tx_head)
+        return;
+    if (ns->state == SOCK_ST_CLOSING) {
+        finish_close(ns);
+        return;
+    }
+    if (ns->shut_wanted && !ns->shut_done) {
+        ns->shut_done = true;
+        tcp_shutdown(pcb, 0, 1);
+    }
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct nsock *ns = arg;
+    if (!ns || ns->state == SOCK_ST_CLOSING) {     /* nobody reads any more: discarded */
+        if (p) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    if (!p) {
+        ns->eof = true;
+    } else if (err != ERR_OK) {
+        pbuf_free(p);
+        return err;
+    } else {
+        if (ns->pending)
+            pbuf_cat(ns->pending, p);
+        else
+            ns->pending = p;
+        rx_fill(ns);
+    }
+    sock_publish(ns);
+    sock_mark(ns);
+    return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)pcb;
+    (void)len;
+    struct nsock *ns = arg;
+    if (!ns)
+        return ERR_OK;
+    bool closing = ns->state == SOCK_ST_CLOSING;
+    tx_push(ns);
+    if (!closing) {
+        sock_publish(ns);
+        sock_mark(ns);
+    }
+    return ERR_OK;
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    return on_sent(arg, pcb, 0);
+}
+
+/* The connection is gone (reset, or aborted by lwIP): pcb already freed. */
+static void on_err(void *arg, err_t err)
+{
+    struct nsock *ns = arg;
+    if (!ns)
+        return;
+    ns->tcp = NULL;
+    drop_pending(ns);
+    if (ns->state == SOCK_ST_CLOSING) {
+        sock_free(ns);
+        return;
+    }
+    if (ns->state == SOCK_ST_PENDING) {
+        struct nsock *l = &ns->s->sock[ns->listener];
+        uint8_t k = 0;
+        for (uint8_t i = 0; i < l->nqueue; i++)
+            if (l->queue[i] != ns->index)
+                l->queue[k++] = l->queue[i];
+        l->nqueue = k;
+        sock_publish(l);
+        sock_free(ns);
+        return;
+    }
+    long e = map_err(err);
+    if (ns->state == SOCK_ST_CONNECTING)
+        e = err == ERR_RST ? SOCKP_ECONNREFUSED : SOCKP_EUNREACH;
+    ns->error = (int32_t)e;
+    sock_publish(ns);
+    sock_mark(ns);
+}
+
+static void attach_tcp(struct nsock *ns, struct tcp_pcb *pcb)
+{
+    ns->tcp = pcb;
+    tcp_arg(pcb, ns);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, 2);      /* every second (TCP_SLOW_INTERVAL 500 ms) */
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct nsock *l = arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    struct nsock *ns = l && l->state == SOCK_ST_LISTEN && l->nqueue < l->backlog ? sock_alloc(l->s) : NULL;
+    if (!ns) {
+        tcp_abort(pcb);             /* backlog full or no socket free: the peer sees a reset */
+        return ERR_ABRT;
+    }
+    ns->state = SOCK_ST_PENDING;
+    ns->listener = (int8_t)l->index;
+    ns->peer_addr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
+    ns->peer_port = pcb->remote_port;
+    attach_tcp(ns, pcb);
+    l->queue[l->nqueue++] = ns->index;
+    sock_publish(ns);
+    sock_publish(l);
+    sock_mark(l);
+    return ERR_OK;
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)pcb;
+    struct nsock *ns = arg;
+    if (!ns)
+        return ERR_OK;
+    if (err == ERR_OK && ns->state == SOCK_ST_CONNECTING) {
+        ns->state = SOCK_ST_CONNECTED;
+        tx_push(ns);
+    }
+    sock_publish(ns);
+    sock_mark(ns);
+    return ERR_OK;
+}
+
+/* --- UDP ------------------------------------------------------------------------------ */
+
+static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)pcb;
+    struct nsock *ns = arg;
+    uint32_t len = p->tot_len, need = sock_record_bytes(len);
+    if (!ns || ns->state != SOCK_ST_UDP || len > UDP_RX_MAX || need > RING - (ns->rx_head - ns->rx_tail)) {
+        if (ns)
+            ns->s->r->slot[ns->index].dropped++;
+        pbuf_free(p);
+        return;
+    }
+    struct sock_dgram h = { .len = (uint16_t)len, .port = port,
+                            .addr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(addr))) };
+    sock_ring_put(sock_rx_ring(ns), RING, ns->rx_head, &h, sizeof h);
+    ring_put_pbuf(sock_rx_ring(ns), ns->rx_head + sizeof h, p, 0, len);
+    ns->rx_head += need;
+    pbuf_free(p);
+    sock_publish(ns);
+    sock_mark(ns);
+}
+
+/* Sends the records between tx_tail and tx_head; the last one's result. A
+ * malformed record ends it: the rest is dropped, SYS_EINVAL. */
+static long udp_push(struct nsock *ns)
+{
+    long result = 0;
+    for (unsigned guard = 0; ns->tx_tail != ns->tx_head && guard < RING / 8; guard++) {
+        struct sock_dgram h;
+        uint32_t avail = ns->tx_head - ns->tx_tail;
+        if (!sock_record_peek(sock_tx_ring(ns), RING, ns->tx_tail, avail, &h)) {
+            ns->tx_tail = ns->tx_head;
+            return SYS_EINVAL;
+        }
+        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, h.len, PBUF_RAM);
+        if (!p) {
+            result = SYS_ENOMEM;
+        } else {
+            sock_ring_get(sock_tx_ring(ns), RING, ns->tx_tail + sizeof h, p->payload, h.len);
+            ip_addr_t to;
+            set_addr(&to, h.addr);
+            result = map_err(udp_sendto(ns->udp, p, &to, h.port));
+            pbuf_free(p);
+        }
+        ns->tx_tail += sock_record_bytes(h.len);
+    }
+    return result;
+}
+
+/* --- the operations ---------------------------------------------------------------- */
+
+long op_listen(struct session *s, uint32_t addr, uint16_t port, unsigned backlog)
+{
+    struct nsock *ns = sock_alloc(s);
+    if (!ns)
+        return SYS_ENOMEM;
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb)
+        return SYS_ENOMEM;
+    ip_set_option(pcb, SOF_REUSEADDR);
+    ip_addr_t a;
+    set_addr(&a, addr);
+    err_t e = tcp_bind(pcb, addr ? &a : IP4_ADDR_ANY, port);
+    struct tcp_pcb *lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, (u8_t)backlog, &e) : NULL;
+    if (!lpcb) {
+        tcp_close(pcb);
+        return e == ERR_OK ? SYS_ENOMEM : map_err(e);
+    }
+    ns->state = SOCK_ST_LISTEN;
+    ns->backlog = (uint8_t)backlog;
+    ns->tcp = lpcb;
+    tcp_arg(lpcb, ns);
+    tcp_accept(lpcb, on_accept);
+    sock_publish(ns);
+    return ns->index;
+}
+
+long op_accept(struct nsock *l, uint32_t *addr, uint16_t *port)
+{
+    if (l->nqueue == 0)
+        return SYS_EBUSY;
+    struct nsock *ns = &l->s->sock[l->queue[0]];
+    for (uint8_t i = 1; i < l->nqueue; i++)
+        l->queue[i - 1] = l->queue[i];
+    l->nqueue--;
+    sock_publish(l);
+    ns->state = SOCK_ST_CONNECTED;
+    ns->listener = -1;
+    *addr = ns->peer_addr;
+    *port = ns->peer_port;
+    sock_publish(ns);
+    return ns->index;
+}
+
+long op_connect(struct session *s, uint32_t addr, uint16_t port)
+{
+    struct nsock *ns = sock_alloc(s);
+    if (!ns)
+        return SYS_ENOMEM;
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb)
+        return SYS_ENOMEM;
+    ip_addr_t a;
+    set_addr(&a, addr);
+    ns->state = SOCK_ST_CONNECTING;
+    attach_tcp(ns, pcb);
+    err_t e = tcp_connect(pcb, &a, port, on_connected);
+    if (e != ERR_OK) {
+        detach_tcp(pcb);
+        tcp_abort(pcb);
+        sock_free(ns);
+        return map_err(e);
+    }
+    ns->peer_addr = addr;
+    ns->peer_port = port;
+    sock_publish(ns);
+    return ns->index;
+}
+
+long op_udp_bind(struct session *s, uint32_t addr, uint16_t port)
+{
+    struct nsock *ns = sock_alloc(s);
+    if (!ns)
+        return SYS_ENOMEM;
+    struct udp_pcb *pcb = udp_new();
+    if (!pcb)
+        return SYS_ENOMEM;
+    ip_addr_t a;
+    set_addr(&a, addr);
+    err_t e = udp_bind(pcb, addr ? &a : IP4_ADDR_ANY, port);
+    if (e != ERR_OK) {
+        udp_remove(pcb);
+        return map_err(e);
+    }
+    ns->state = SOCK_ST_UDP;
+    ns->udp = pcb;
+    udp_recv(pcb, on_udp, ns);
+    sock_publish(ns);
+    return ns->index;
+}
+
+long op_send(struct nsock *ns, uint32_t new_head)
+{
+    if (!sock_index_ok(ns->tx_head, new_head, ns->tx_tail + RING))
+        return SYS_EINVAL;
+    ns->tx_head = new_head;
+    long rc = 0;
+    if (ns->state == SOCK_ST_UDP)
+        rc = udp_push(ns);
+    else if (ns->error)
+        rc = ns->error;
+    else
+        tx_push(ns);
+    sock_publish(ns);
+    return rc;
+}
+
+long op_recvd(struct nsock *ns, uint32_t new_tail)
+{
+    if (!sock_index_ok(ns->rx_tail, new_tail, ns->rx_head))
+        return SYS_EINVAL;
+    uint32_t consumed = new_tail - ns->rx_tail;
+    ns->rx_tail = new_tail;
+    if (ns->state != SOCK_ST_UDP && ns->tcp) {
+        for (unsigned guard = 0; consumed && guard < 4; guard++) {
+            u16_t n = consumed > 0xffffu ? 0xffffu : (u16_t)consumed;
+            tcp_recved(ns->tcp, n);
+            consumed -= n;
+        }
+        rx_fill(ns);
+    }
+    sock_publish(ns);
+    return 0;
+}
+
+long op_shutdown(struct nsock *ns)
+{
+    if (ns->error)
+        return ns->error;
+    ns->shut_wanted = true;
+    tx_push(ns);
+    return 0;
+}
+
+long op_close(struct nsock *ns)
+{
+    if (ns->state == SOCK_ST_CONNECTED && ns->tcp) {
+        ns->state = SOCK_ST_CLOSING;
+        ns->linger_until = now_ns() + CLOSE_LINGER_MS * NS_PER_MS;
+        drop_pending(ns);
+        sock_publish(ns);
+        tx_push(ns);                /* closes now if nothing is queued */
+        return 0;
+    }
+    sock_abort(ns);
+    return 0;
+}
+
+void sock_abort(struct nsock *ns)
+{
+    if (ns->state == SOCK_ST_LISTEN) {
+        for (uint8_t i = 0; i < ns->nqueue; i++) {
+            struct nsock *c = &ns->s->sock[ns->queue[i]];
+            c->state = SOCK_ST_CONNECTED;     /* no longer in a queue */
+            sock_abort(c);
+        }
+        ns->nqueue = 0;
+    }
+    if (ns->tcp) {
+        struct tcp_pcb *pcb = ns->tcp;
+        detach_tcp(pcb);
+        if (pcb->state == LISTEN)
+            tcp_close(pcb);
+        else
+            tcp_abort(pcb);
+    }
+    if (ns->udp)
+        udp_remove(ns->udp);
+    if (ns->state == SOCK_ST_PENDING && ns->listener >= 0) {
+        struct nsock *l = &ns->s->sock[ns->listener];
+        uint8_t k = 0;
+        for (uint8_t i = 0; i < l->nqueue; i++)
+            if (l->queue[i] != ns->index)
+                l->queue[k++] = l->queue[i];
+        l->nqueue = k;
+    }
+    drop_pending(ns);
+    sock_free(ns);
+}
+
+void sock_linger_check(struct nsock *ns, uint64_t now)
+{
+    if (ns->state == SOCK_ST_CLOSING && now >= ns->linger_until)
+        sock_abort(ns);
+}
