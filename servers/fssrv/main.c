@@ -76,6 +76,7 @@ static bool handle(struct msg *m)
         return true;
     }
     ops_handle(s, op, m);
+    disk_poll_status();
     m->tag = TAG(0, 2, 0);
     if (dirtying(op) && cache.ndirty && !timer_armed &&
         sys_timer_set(timer_ntfn, (uint64_t)sys_time().ret + FSSRV_WRITEBACK_MS * NS_PER_MS, TIMER_BIT).ret == 0)

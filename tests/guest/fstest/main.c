@@ -8,7 +8,8 @@
  * bad handles, paths too long or without a NUL, bad flags and lengths, an
  * unknown session and label: each refused, the server still serving).
  * arg 1: rounds of write + fsync while the file server is restarted (init,
- * SUP_RESTART "fs") and the block driver too (devmgr, "blk0"): an fd of
+ * SUP_RESTART "fs") and the block driver too (devmgr, "blk0"; and a crash and a hang injected into it
+ * during an fsync): an fd of
  * the dead server fails once with PVK_EPEER_RESTARTED, reopening works,
  * every fsync'ed file is logged "fstest: durable PATH SEED SIZE" for the
  * host check. Either way "fstest: N passed, M failed", then power-off
@@ -19,6 +20,8 @@
  * PVK_SLOT_USES(0) the file server. */
 #include "fsclient.h"
 #include "runtime.h"
+#include "faultinj.h"
+#include "pvk/devinfo.h"
 #include "pvk/fsproto.h"
 #include "pvk/service.h"
 
@@ -285,6 +288,29 @@ static void bad_input(void)
     check(rc == 0 && st.size == 15, "fsclient reconnects after its session was replaced", rc);
 }
 
+/* Arms a fault in the blk0 driver (devmgr's lookup by name gives this
+ * test's privileged badge the right to): it crashes at one of its next
+ * window fault points, in the middle of the file server's I/O. */
+static long inject_blk0(uint64_t kind, uint64_t seed, uint64_t window)
+{
+    int slot = rt_slot_alloc();
+    struct ipc_buffer *b = rt_ipc_buffer();
+    b->recv_slot = (uint64_t)slot;
+    struct msg m = { .tag = TAG(DEVMGR_LOOKUP_NAME, 2, 0) };
+    pvk_name_pack("blk0", m.mr);
+    long rc = ipc_call(SLOT_DEVMGR, &m);
+    b->recv_slot = 0;
+    rc = rc ? rc : (long)m.mr[0];
+    if (rc == 0) {
+        m = (struct msg){ .tag = TAG(PVK_FAULT_INJECT, 3, 0), .mr = { kind, seed, window } };
+        rc = ipc_call((uint64_t)slot, &m);
+        rc = rc ? rc : TAG_LABEL(m.tag) ? SYS_EINVAL : (long)m.mr[0];
+    }
+    sys_cap_delete((uint64_t)slot);
+    rt_slot_free(slot);
+    return rc;
+}
+
 /* arg 1: writes with fsync across file-server and block-driver restarts. */
 static void restarts(void)
 {
@@ -308,6 +334,10 @@ static void restarts(void)
             fd = fs_open(path, FS_O_RDWR | FS_O_CREAT | FS_O_TRUNC, 0644);
             check(fd >= 0, "a new open on the new server", fd);
             w = fd >= 0 ? fs_write(fd, buf, len / 2, 0) : fd;
+        }
+        if (round == 3 || round == 7) {
+            rc = inject_blk0(round == 3 ? FI_NULL_DEREF : FI_SPIN, round, 3);
+            check(rc == 0, "blk0 armed to fail during the next fsync", rc);
         }
         if (round == 4 || round == 6) {
             rc = sup(SLOT_DEVMGR, SUP_RESTART, "blk0");
