@@ -3,8 +3,9 @@
  * servers/fs, through a 4 MiB write-back cache) and serves the protocol of
  * pvk/fsproto.h on the endpoint the manifest's provides=fs gives it
  * (PVK_SLOT_PROVIDED). Without a disk, or with no usable ext2 on it, it
- * logs one line saying why and exits with status 0 (restart=on-failure
- * then leaves it stopped). Dirty cache units are written within
+ * logs one line saying why and stays up answering every request with
+ * FS_EIO: a client's fs_init then fails at once instead of waiting forever
+ * on an endpoint nobody receives on. Dirty cache units are written within
  * FSSRV_WRITEBACK_MS (a timer on a bound notification), on eviction, and
  * before FS_FSYNC, FS_SYNC and writes to FS_O_SYNC files answer. */
 #include "fssrv.h"
@@ -84,20 +85,41 @@ static bool handle(struct msg *m)
     return true;
 }
 
+/* Nothing to serve: every request is answered FS_EIO (signals ignored). */
+static _Noreturn void refuse_all(void)
+{
+    struct msg m;
+    long r = ipc_recv(PVK_SLOT_PROVIDED, &m);
+    for (;;) {
+        if (r < 0) {
+            r = ipc_recv(PVK_SLOT_PROVIDED, &m);
+            continue;
+        }
+        if (TAG_LABEL(m.tag) == LABEL_NOTIFY && m.badge == 0) {
+            r = ipc_recv(PVK_SLOT_PROVIDED, &m);
+            continue;
+        }
+        m.tag = TAG(0, 1, 0);
+        m.mr[0] = (uint64_t)FS_EIO;
+        r = ipc_reply_recv(PVK_SLOT_PROVIDED, &m);
+    }
+}
+
 int main(uint64_t arg)
 {
     (void)arg;
     long rc = disk_open(PVK_SLOT_DEVMGR_CLIENT);
     if (rc) {
-        printf("fs: no disk to serve (blk0: error %ld); exiting", rc);
-        return 0;
+        printf("fs: no disk to serve (blk0: error %ld); answering every request with FS_EIO", rc);
+        refuse_all();
     }
     struct ext2_dev dev = disk_ext2_dev();
     int e = ext2_mount(&fs, &dev);
     if (e) {
-        printf("fs: blk0 holds no usable ext2 file system (%s: %s); exiting", ext2_error_name(e),
-               ext2_reason(&fs));
-        return 0;
+        printf("fs: blk0 holds no usable ext2 file system (%s: %s); answering every request with FS_EIO",
+               ext2_error_name(e), ext2_reason(&fs));
+        blkc_close(&disk.bc);
+        refuse_all();
     }
     clock_base = image_time();
     fs.now = fs_clock();

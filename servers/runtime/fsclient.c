@@ -122,8 +122,11 @@ static long call(uint64_t op, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t *r
 static long path_call(uint64_t op, const char *p1, const char *p2, uint64_t a1, uint64_t a2)
 {
     for (int tries = 0; tries < 2; tries++) {
-        if (!fsc.mapped && connect())
-            return PVK_EPEER_RESTARTED;
+        if (!fsc.mapped) {
+            long c = connect();
+            if (c)
+                return c;
+        }
         size_t n1 = strnlen(p1, FS_PATH_MAX), n2 = p2 ? strnlen(p2, FS_PATH_MAX) : 0;
         if (n1 >= FS_PATH_MAX || n2 >= FS_PATH_MAX)
             return FS_ENAMETOOLONG;

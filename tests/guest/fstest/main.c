@@ -12,7 +12,8 @@
  * during an fsync): an fd of
  * the dead server fails once with PVK_EPEER_RESTARTED, reopening works,
  * every fsync'ed file is logged "fstest: durable PATH SEED SIZE" for the
- * host check. Either way "fstest: N passed, M failed", then power-off
+ * host check. arg 2 (a blank disk): fs_init and later calls fail with
+ * FS_EIO at once. Each way "fstest: N passed, M failed", then power-off
  * (status 0 only if all passed); the host then checks the image
  * (tests/boot/check-fs-image).
  *
@@ -370,7 +371,14 @@ static void restarts(void)
 int main(uint64_t arg)
 {
     long rc = fs_init(PVK_SLOT_USES(0));
-    check(rc == 0, "fs_init", rc);
+    if (arg == 2) {
+        /* A disk without ext2: the server says so at once. */
+        check(rc == FS_EIO, "fs_init on a disk without ext2 fails with FS_EIO", rc);
+        rc = fs_stat("/", &(struct fs_stat){ 0 });
+        check(rc == FS_EIO, "and so do later calls", rc);
+    } else {
+        check(rc == 0, "fs_init", rc);
+    }
     if (rc == 0) {
         if (arg == 1) {
             restarts();
