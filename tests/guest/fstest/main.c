@@ -386,6 +386,11 @@ int main(uint64_t arg)
             host_files();
             namespace_ops();
             bad_input();
+            /* Written, never synced: the server's write-back timer must
+             * put it on the disk (the host checks /out/lazy.txt). */
+            rc = write_file("/out/lazy.txt", (const uint8_t *)"written back\n", 13, 4096, 0);
+            check(rc == 0, "write /out/lazy.txt, no fsync; waiting 1.5 s for the write-back", rc);
+            sys_sleep((uint64_t)sys_time().ret + 1500000000ull);
         }
     }
     printf("fstest: %u passed, %u failed", passed, failed);
