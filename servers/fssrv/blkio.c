@@ -10,6 +10,7 @@
 #include "pvk/service.h"
 
 #define IO_TIMEOUT_NS 15000000000ull
+#define WRITE_ID(slot) (0xf5000000ull + (slot))     /* apart from blkc_sync's ids (1, 2, ...) */
 
 struct fs_disk disk;
 struct bcache cache;
@@ -66,9 +67,10 @@ static bool wait_one(void)
         disk.werr = EXT2_EIO;
         return false;
     }
-    if (cpl.id == 0 || cpl.id > FSSRV_WSLOTS || !disk.wbusy[cpl.id - 1])
+    uint64_t s = cpl.id - WRITE_ID(0);
+    if (cpl.id < WRITE_ID(0) || s >= FSSRV_WSLOTS || !disk.wbusy[s])
         return true;        /* a completion we did not wait for (a read's) */
-    disk.wbusy[cpl.id - 1] = false;
+    disk.wbusy[s] = false;
     disk.inflight--;
     if (cpl.status != BLK_OK && !disk.werr) {
         printf("fs: disk write failed (%d)", cpl.status);
@@ -104,7 +106,7 @@ static int c_write(void *ctx, uint64_t first, uint32_t n, const uint8_t *const *
         uint32_t chunk = len - i * BC_UNIT < BC_UNIT ? len - i * BC_UNIT : BC_UNIT;
         __builtin_memcpy(dst + (uint64_t)i * BC_UNIT, data[i], chunk);
     }
-    struct blk_req r = { .id = s + 1, .sector = off / 512, .offset = blkc_offset(area), .len = len,
+    struct blk_req r = { .id = WRITE_ID(s), .sector = off / 512, .offset = blkc_offset(area), .len = len,
                          .op = BLK_OP_WRITE };
     while (!blkc_submit(&disk.bc, &r))
         if (!disk.inflight || !wait_one())
@@ -279,9 +281,12 @@ long disk_sync(void)
 
 void disk_poll_status(void)
 {
+    static long last;
     long st = blkc_status(&disk.bc);
     if (st == PVK_EPEER_RESTARTED)
         printf("fs: the blk0 driver restarted; requests not completed were sent again");
-    else if (st)
+    else if (st && st != last)
         printf("fs: blk0 unreachable (%ld)", st);
+    if (st != PVK_EPEER_RESTARTED)
+        last = st;
 }

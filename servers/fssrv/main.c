@@ -37,6 +37,14 @@ static uint32_t image_time(void)
     return mtime > wtime ? mtime : wtime;
 }
 
+/* The write-back timer, if it is not running. */
+static void arm_timer(void)
+{
+    if (!timer_armed &&
+        sys_timer_set(timer_ntfn, (uint64_t)sys_time().ret + FSSRV_WRITEBACK_MS * NS_PER_MS, TIMER_BIT).ret == 0)
+        timer_armed = true;
+}
+
 static bool dirtying(uint64_t op)
 {
     return op == FS_OPEN || op == FS_WRITE || op == FS_FTRUNCATE || op == FS_MKDIR || op == FS_RMDIR ||
@@ -50,8 +58,10 @@ static bool handle(struct msg *m)
     if (op == LABEL_NOTIFY && m->badge == 0) {
         timer_armed = false;
         disk_poll_status();
-        if (cache.ndirty && disk_sync())
-            printf("fs: write-back failed; %u units stay dirty", cache.ndirty);
+        if (cache.ndirty && disk_sync()) {
+            printf("fs: write-back failed; %u units stay dirty, trying again", cache.ndirty);
+            arm_timer();
+        }
         return false;
     }
     if (op == FS_SESSION) {
@@ -79,9 +89,8 @@ static bool handle(struct msg *m)
     ops_handle(s, op, m);
     disk_poll_status();
     m->tag = TAG(0, 2, 0);
-    if (dirtying(op) && cache.ndirty && !timer_armed &&
-        sys_timer_set(timer_ntfn, (uint64_t)sys_time().ret + FSSRV_WRITEBACK_MS * NS_PER_MS, TIMER_BIT).ret == 0)
-        timer_armed = true;
+    if (dirtying(op) && cache.ndirty)
+        arm_timer();
     return true;
 }
 

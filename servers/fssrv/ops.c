@@ -22,9 +22,12 @@ long fs_err(int rc)
     case EXT2_EEXIST: return FS_EEXIST;
     case EXT2_ENOTEMPTY: return FS_ENOTEMPTY;
     case EXT2_EMLINK: return SYS_ERANGE;
-    default:
-        printf("fs: %s: %s", ext2_error_name(rc), ext2_reason(&fs));
+    default: {
+        static uint64_t count;      /* rate-limited: a client can provoke these */
+        if (++count <= 20 || count % 1000 == 0)
+            printf("fs: %s: %s (%llu so far)", ext2_error_name(rc), ext2_reason(&fs), (unsigned long long)count);
         return FS_EIO;
+    }
     }
 }
 
