@@ -281,6 +281,31 @@ static void bad_input(void)
     m = (struct msg){ .tag = TAG(FS_SESSION, 1, 0), .mr = { 99 } };
     rc = ipc_call(PVK_SLOT_USES(0), &m);
     check(rc == 0 && (long)m.mr[0] == SYS_EINVAL, "a wrong protocol version", (long)m.mr[0]);
+    /* Garbage: random requests, registers and region bytes (a NUL put
+     * somewhere in the paths most of the time). Each must be answered. */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    unsigned answered = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        uint64_t r[6];
+        for (unsigned k = 0; k < 6; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            r[k] = x;
+        }
+        for (unsigned k = 0; k < 64; k++)
+            ((uint64_t *)va)[(r[0] + k) % (FS_DATA_OFFSET / 8)] = r[k % 6] * (k + 1);
+        if (r[1] & 3) {
+            h->path[r[2] % FS_PATH_MAX] = 0;
+            h->path2[r[3] % FS_PATH_MAX] = 0;
+        }
+        uint64_t op = FS_OPEN + r[4] % (FS_SYNC - FS_OPEN + 2);
+        uint64_t a1 = r[5] & 1 ? r[1] % 40 : r[1], a2 = r[5] & 2 ? r[2] % 100000 : r[2];
+        uint64_t a3 = r[5] & 4 ? r[3] % (FS_DATA_SIZE + 10) : r[3];
+        if (op == FS_SYNC || op == FS_FSYNC)
+            op = FS_STAT;   /* cheap ones instead of 3000 disk syncs */
+        rc = raw(op, r[5] & 8 ? sid : r[0], a1, a2, a3, &label);
+        answered += rc != SYS_EDEAD || !(r[5] & 8);
+    }
+    check(answered == 3000, "3000 random requests answered", answered);
     sys_unmap(RT_SLOT_SELF_PROCESS, va);
     sys_cap_delete((uint64_t)slot);
     /* fsclient's session is stale now: a path call reconnects and goes through. */
