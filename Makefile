@@ -128,6 +128,8 @@ FS_LIB_SRCS := $(wildcard servers/fs/*.c)
 FS_LIB_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(FS_LIB_SRCS))
 .PHONY: fs-lib
 fs-lib: $(FS_LIB_OBJS)
+# The file server links the core (its rule takes every .o prerequisite).
+$(USER_BUILD)/fssrv.elf: $(FS_LIB_OBJS)
 -include $(FS_LIB_OBJS:.o=.d)
 # In-guest test programs live under tests/guest/ (mirroring servers/).
 $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))

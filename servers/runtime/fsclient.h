@@ -16,7 +16,13 @@
  * is durable (survives a crash of the file server, the block driver or the
  * machine) once fs_fsync on the file returned 0, or at once for a file
  * opened with FS_O_SYNC. A file-server restart makes the open handles of
- * the dead instance fail once with PVK_EPEER_RESTARTED; open them again. */
+ * the dead instance fail once with PVK_EPEER_RESTARTED (then FS_EBADF);
+ * open them again. fs_fsync and fs_sync also return PVK_EPEER_RESTARTED
+ * once after a restart (what they were to make durable may be lost); path
+ * calls (open, stat, mkdir, ...) the new instance never saw are sent again
+ * by the library. A server without a disk or ext2 answers FS_EIO, from
+ * fs_init on. Limits: 64 open fds per process (the server: 32 per
+ * client), an unlinked file's open handles read SYS_ENOENT. */
 #ifndef RT_FSCLIENT_H
 #define RT_FSCLIENT_H
 
@@ -66,7 +72,8 @@ struct fs_dirent {
     char name[FS_NAME_MAX + 1];
 };
 
-/* Connects to the file server through the endpoint in slot ep_slot. */
+/* Connects to the file server through the endpoint in slot ep_slot (a
+ * session; the server's region mapped at 0x5000000000). 0 or an error. */
 long fs_init(uint64_t ep_slot);
 
 long fs_open(const char *path, unsigned flags, unsigned mode);
