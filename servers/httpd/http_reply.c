@@ -130,9 +130,7 @@ long http_error_reply(char *buf, size_t cap, int status, bool head, bool keep_al
     long n = http_reply_header(buf, cap, &r);
     if (n < 0 || head)
         return n;
-    struct http_out o;
-    out_init(&o, buf, cap);
-    o.len = (size_t)n;
+    struct http_out o = {.buf = buf, .cap = cap, .len = (size_t)n}; /* after the header */
     out_str(&o, pre);
     out_mem(&o, title, t.len);
     out_str(&o, mid);
