@@ -74,8 +74,12 @@ bool http_date_parse(const char *s, size_t len, uint64_t *t)
             mon = (long)i + 1;
     long day = digits(s + 5, 2), year = digits(s + 12, 4);
     long hh = digits(s + 17, 2), mm = digits(s + 20, 2), ss = digits(s + 23, 2);
-    if (!day_ok || mon < 0 || day < 1 || day > 31 || year < 1970 || hh < 0 || hh > 23 ||
-        mm < 0 || mm > 59 || ss < 0 || ss > 60)
+    if (!day_ok || mon < 0 || year < 1970 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
+        ss > 59)
+        return false;
+    static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (day < 1 || day > mdays[mon - 1] || (mon == 2 && day == 29 && !leap))
         return false;
     long y = year - (mon <= 2);
     long era = y / 400, yoe = y - era * 400;

@@ -386,6 +386,11 @@ START_TEST(dates)
     ck_assert(!http_date_parse("Sun, 06 Nox 1994 08:49:37 GMT", 29, &t));
     ck_assert(!http_date_parse("Sun, 06 Nov 1994 24:49:37 GMT", 29, &t));
     ck_assert(!http_date_parse("Sun, 06 Nov 1969 08:49:37 GMT", 29, &t));
+    ck_assert(!http_date_parse("Sun, 29 Feb 2001 08:49:37 GMT", 29, &t));
+    ck_assert(!http_date_parse("Sun, 31 Apr 2001 08:49:37 GMT", 29, &t));
+    ck_assert(!http_date_parse("Sun, 00 Apr 2001 08:49:37 GMT", 29, &t));
+    ck_assert(!http_date_parse("Sun, 01 Apr 2001 08:49:60 GMT", 29, &t));
+    ck_assert(http_date_parse("Sun, 29 Feb 2004 08:49:37 GMT", 29, &t));
 }
 END_TEST
 
