@@ -121,7 +121,7 @@ include servers/runtime/runtime.mk
 include pvdrivers/virtio/virtio.mk
 include pvdrivers/drivers.mk
 include servers/net/lwip/lwip.mk
-all: $(VIRTIO_LIB) fs-lib
+all: $(VIRTIO_LIB) fs-lib httpd-core
 # The ext2 core (servers/fs/, no program yet) built freestanding with the
 # user flags, so that it keeps building for the future file server.
 FS_LIB_SRCS := $(wildcard servers/fs/*.c)
@@ -131,6 +131,13 @@ fs-lib: $(FS_LIB_OBJS)
 # The file server links the core (its rule takes every .o prerequisite).
 $(USER_BUILD)/fssrv.elf: $(FS_LIB_OBJS)
 -include $(FS_LIB_OBJS:.o=.d)
+# The HTTP core (servers/httpd/ without main.c, which runtime.mk links into
+# the httpd program once it exists) built freestanding the same way.
+HTTPD_CORE_SRCS := $(filter-out servers/httpd/main.c,$(wildcard servers/httpd/*.c))
+HTTPD_CORE_OBJS := $(patsubst %.c,$(USER_BUILD)/obj/%.o,$(HTTPD_CORE_SRCS))
+.PHONY: httpd-core
+httpd-core: $(HTTPD_CORE_OBJS)
+-include $(HTTPD_CORE_OBJS:.o=.d)
 # In-guest test programs live under tests/guest/ (mirroring servers/).
 $(foreach d,$(patsubst %/main.c,%,$(wildcard tests/guest/*/main.c)),$(eval $(call user_program,$(d))))
 
@@ -150,18 +157,19 @@ $(BUNDLE): $(USER_PROGRAMS) $(BUNDLE_MANIFEST)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c \
               servers/runtime/manifest.c servers/runtime/superv.c \
-              $(wildcard servers/fs/*.c)                                 # pure user-space code
+              $(wildcard servers/fs/*.c) $(HTTPD_CORE_SRCS)              # pure user-space code
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
                -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit -Ipvdrivers/virtio \
                -Ipvdrivers/include -Iservers/devmgr -Iservers/runtime -Iservers/fs \
-               -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
+               -Iservers/httpd -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c $(LWIP_HOST_LIB) \
                      $(wildcard kernel/include/*.h kernel/include/*/*.h kernel/lib/include/*.h tests/unit/*.h \
                                 pvdrivers/virtio/*.h pvdrivers/include/pvk/*.h servers/devmgr/pci.h \
-                                servers/runtime/manifest.h servers/runtime/superv.h servers/fs/*.h)
+                                servers/runtime/manifest.h servers/runtime/superv.h servers/fs/*.h \
+                                servers/httpd/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(LWIP_HOST_CPPFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) \

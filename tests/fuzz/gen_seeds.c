@@ -385,6 +385,143 @@ static void seed_ext2(unsigned bs, const char *name)
     }
 }
 
+/* --- netinput: Ethernet frames for lwIP (fuzz_netinput.c's format) -------- */
+
+static const uint8_t nmac_ours[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+static const uint8_t nmac_peer[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+static const uint8_t nmac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+#define NIP_OURS 0x0a00020fu
+#define NIP_PEER 0x0a000202u
+static size_t net_len;
+
+static void nput16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void nput32(uint8_t *p, uint32_t v) { nput16(p, (uint16_t)(v >> 16)); nput16(p + 2, (uint16_t)v); }
+
+/* Starts a seed: the mode byte. */
+static void net_begin(unsigned mode)
+{
+    buf[0] = (uint8_t)mode;
+    net_len = 1;
+}
+
+/* Appends a frame's length and Ethernet header; returns where its payload goes. */
+static uint8_t *net_frame(const uint8_t *dst, uint16_t type, size_t payload)
+{
+    uint8_t *f = buf + net_len;
+    nput16(f, (uint16_t)(14 + payload));
+    memcpy(f + 2, dst, 6);
+    memcpy(f + 8, nmac_peer, 6);
+    nput16(f + 14, type);
+    memset(f + 16, 0, payload);
+    net_len += 2 + 14 + payload;
+    return f + 16;
+}
+
+static void net_arp(uint16_t oper)
+{
+    uint8_t *a = net_frame(oper == 1 ? nmac_bcast : nmac_ours, 0x0806, 28);
+    nput16(a, 1);
+    nput16(a + 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    nput16(a + 6, oper);
+    memcpy(a + 8, nmac_peer, 6);
+    nput32(a + 14, NIP_PEER);
+    if (oper == 2)
+        memcpy(a + 18, nmac_ours, 6);
+    nput32(a + 24, NIP_OURS);
+}
+
+/* An IPv4 packet (checksums left 0: the harness computes them); returns the L4 header. */
+static uint8_t *net_ip(uint8_t proto, uint32_t dst, size_t l4len)
+{
+    uint8_t *ip = net_frame(dst == 0xffffffffu ? nmac_bcast : nmac_ours, 0x0800, 20 + l4len);
+    ip[0] = 0x45;
+    nput16(ip + 2, (uint16_t)(20 + l4len));
+    nput16(ip + 4, 1);
+    nput16(ip + 6, 0x4000);
+    ip[8] = 64;
+    ip[9] = proto;
+    nput32(ip + 12, NIP_PEER);
+    nput32(ip + 16, dst);
+    return ip + 20;
+}
+
+static void net_tcp(uint16_t sport, uint16_t dport, uint8_t flags, const char *data)
+{
+    size_t n = data ? strlen(data) : 0;
+    uint8_t *t = net_ip(6, NIP_OURS, 20 + n);
+    nput16(t, sport);
+    nput16(t + 2, dport);
+    nput32(t + 4, 1000);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    nput16(t + 14, 65535);
+    memcpy(t + 20, data, n);
+}
+
+static void net_dhcp(uint8_t type)
+{
+    static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 0, 54, 4, 10, 0, 2, 2, 51, 4, 0, 1, 81,
+                                   128, 1, 4, 255, 255, 255, 0, 3, 4, 10, 0, 2, 2, 255};
+    uint8_t *u = net_ip(17, 0xffffffffu, 8 + 236 + sizeof opts);
+    nput16(u, 67);
+    nput16(u + 2, 68);
+    nput16(u + 4, (uint16_t)(8 + 236 + sizeof opts));
+    uint8_t *b = u + 8;
+    b[0] = 2;
+    b[1] = 1;
+    b[2] = 6;
+    nput32(b + 16, NIP_OURS);
+    memcpy(b + 28, nmac_ours, 6);
+    memcpy(b + 236, opts, sizeof opts);
+    b[236 + 6] = type;
+}
+
+static void seed_netinput(void)
+{
+    net_begin(1);
+    net_arp(1);
+    write_seed("netinput", "arp-request", buf, net_len);
+
+    net_begin(1);
+    net_arp(2);
+    uint8_t *icmp = net_ip(1, NIP_OURS, 8 + 16);
+    icmp[0] = 8;
+    nput16(icmp + 4, 0x1234);
+    nput16(icmp + 6, 1);
+    memcpy(icmp + 8, "abcdefghijklmnop", 16);
+    write_seed("netinput", "icmp-echo", buf, net_len);
+
+    net_begin(3);
+    net_arp(2);
+    net_tcp(40000, 80, 0x02, NULL);
+    net_tcp(40000, 80, 0x10, NULL);
+    net_tcp(40000, 80, 0x18, "GET / HTTP/1.0\r\n\r\n");
+    net_tcp(40000, 80, 0x11, NULL);
+    write_seed("netinput", "tcp-session", buf, net_len);
+
+    net_begin(1);
+    net_arp(1);
+    uint8_t *u = net_ip(17, NIP_OURS, 8 + 5);
+    nput16(u, 5000);
+    nput16(u + 2, 7);
+    nput16(u + 4, 8 + 5);
+    memcpy(u + 8, "hello", 5);
+    write_seed("netinput", "udp-echo", buf, net_len);
+
+    net_begin(1 | 4 | 8);
+    net_dhcp(2);
+    net_dhcp(5);
+    write_seed("netinput", "dhcp-offer-ack", buf, net_len);
+
+    net_begin(1 | 2 | 16);
+    net_arp(2);
+    net_tcp(8080, 49153, 0x12, NULL);
+    net_tcp(8080, 49153, 0x18, "hi");
+    write_seed("netinput", "tcp-connect", buf, net_len);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -432,6 +569,8 @@ int main(int argc, char **argv)
     seed_cpio();
 
     seed_ext2(1024, "image-1k");
+
+    seed_netinput();
 
     seed_cmdline("kernel", "loglevel=3 selftest console=\"com1,xen\" run=ktest,demo", "run",
                  "demo");
