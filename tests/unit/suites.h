@@ -47,5 +47,6 @@ Suite *manifest_suite(void);
 Suite *superv_suite(void);
 Suite *lwip_suite(void);
 Suite *ext2_suite(void);
+Suite *sockproto_suite(void);
 
 #endif
