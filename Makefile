@@ -156,12 +156,12 @@ $(BUNDLE): $(USER_PROGRAMS) $(BUNDLE_MANIFEST)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c \
-              servers/runtime/manifest.c servers/runtime/superv.c \
+              servers/runtime/manifest.c servers/runtime/superv.c servers/netsrv/ipaddr.c \
               $(wildcard servers/fs/*.c) $(HTTPD_CORE_SRCS)              # pure user-space code
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \
                -Ikernel/arch/x86_64/include -Ihvabi -Itests/unit -Ipvdrivers/virtio \
-               -Ipvdrivers/include -Iservers/devmgr -Iservers/runtime -Iservers/fs \
+               -Ipvdrivers/include -Iservers/devmgr -Iservers/runtime -Iservers/fs -Iservers/netsrv \
                -Iservers/httpd -D__XEN_INTERFACE_VERSION__=0x00040d00 -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 

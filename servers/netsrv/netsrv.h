@@ -37,10 +37,6 @@ void addr_status_changed(struct netif *nif);
 /* The local address now, host order (0: none). */
 uint32_t addr_local(void);
 
-/* Pure: parses "A.B.C.D/PREFIX[:G.G.G.G]" (host order results; gw 0 when
- * absent). False if malformed (prefix 1..30). */
-bool addr_parse_ip(const char *s, uint32_t *addr, unsigned *prefix, uint32_t *gw);
-
 /* --- sessions.c / sockets.c ------------------------------------------------------ */
 
 struct session;

@@ -104,27 +104,33 @@ static void rx_fill(struct nsock *ns)
     }
 }
 
-static void finish_close(struct nsock *ns)
+/* The FIN (or, if lwIP cannot, a reset) and the socket freed; ERR_ABRT
+ * if the pcb was aborted (a callback must then return it). */
+static err_t finish_close(struct nsock *ns)
 {
     struct tcp_pcb *pcb = ns->tcp;
+    err_t e = ERR_OK;
     drop_pending(ns);
     if (pcb) {
         detach_tcp(pcb);
-        if (tcp_close(pcb) != ERR_OK)
+        if (tcp_close(pcb) != ERR_OK) {
             tcp_abort(pcb);
+            e = ERR_ABRT;
+        }
     }
     sock_free(ns);
+    return e;
 }
 
 /* Hands the tx ring's bytes to lwIP as far as its send buffer has room;
  * then the FIN if one is wanted and everything went. A CLOSING socket
  * whose bytes all went is closed (and freed): the caller must not use ns
- * after this if it was CLOSING. */
-static void tx_push(struct nsock *ns)
+ * after this if it was CLOSING. ERR_ABRT if its pcb had to be aborted. */
+static err_t tx_push(struct nsock *ns)
 {
     struct tcp_pcb *pcb = ns->tcp;
     if (!pcb)
-        return;
+        return ERR_OK;
     bool wrote = false;
     for (unsigned guard = 0; ns->tx_tail != ns->tx_head && guard < 8; guard++) {
         uint32_t avail = ns->tx_head - ns->tx_tail, off = ns->tx_tail & (RING - 1);
@@ -146,15 +152,14 @@ static void tx_push(struct nsock *ns)
     if (wrote)
         tcp_output(pcb);
     if (ns->tx_tail != ns->tx_head)
-        return;
-    if (ns->state == SOCK_ST_CLOSING) {
-        finish_close(ns);
-        return;
-    }
+        return ERR_OK;
+    if (ns->state == SOCK_ST_CLOSING)
+        return finish_close(ns);
     if (ns->shut_wanted && !ns->shut_done) {
         ns->shut_done = true;
         tcp_shutdown(pcb, 0, 1);
     }
+    return ERR_OK;
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -192,12 +197,12 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     if (!ns)
         return ERR_OK;
     bool closing = ns->state == SOCK_ST_CLOSING;
-    tx_push(ns);
+    err_t e = tx_push(ns);
     if (!closing) {
         sock_publish(ns);
         sock_mark(ns);
     }
-    return ERR_OK;
+    return e;
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
@@ -276,7 +281,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
         return ERR_OK;
     if (err == ERR_OK && ns->state == SOCK_ST_CONNECTING) {
         ns->state = SOCK_ST_CONNECTED;
-        tx_push(ns);
+        tx_push(ns);                /* not CLOSING: never aborts */
     }
     sock_publish(ns);
     sock_mark(ns);
@@ -473,6 +478,14 @@ long op_close(struct nsock *ns)
     if (ns->state == SOCK_ST_CONNECTED && ns->tcp) {
         ns->state = SOCK_ST_CLOSING;
         ns->linger_until = now_ns() + CLOSE_LINGER_MS * NS_PER_MS;
+        /* What was received and never read is let go (the window opened
+         * for it), so that lwIP closes with a FIN, not a reset. */
+        uint32_t unread = (ns->rx_head - ns->rx_tail) + (ns->pending ? ns->pending->tot_len : 0);
+        for (unsigned guard = 0; unread && guard < 4; guard++) {
+            u16_t n = unread > 0xffffu ? 0xffffu : (u16_t)unread;
+            tcp_recved(ns->tcp, n);
+            unread -= n;
+        }
         drop_pending(ns);
         sock_publish(ns);
         tx_push(ns);                /* closes now if nothing is queued */

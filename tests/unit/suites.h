@@ -49,5 +49,6 @@ Suite *lwip_suite(void);
 Suite *ext2_suite(void);
 Suite *bcache_suite(void);
 Suite *http_suite(void);
+Suite *sockproto_suite(void);
 
 #endif
