@@ -181,6 +181,7 @@ int bc_write(struct bcache *c, uint64_t off, const void *buf, uint32_t len)
         __builtin_memcpy(c->mem + (uint64_t)i * BC_UNIT + in, src, n);
         if (!c->ent[i].dirty) {
             c->ent[i].dirty = true;
+            c->ent[i].seq = ++c->seq;
             c->ndirty++;
         }
         c->writes++;
@@ -189,13 +190,19 @@ int bc_write(struct bcache *c, uint64_t off, const void *buf, uint32_t len)
     return 0;
 }
 
-/* Sorts idx[0..k) by unit (shell sort: no recursion, no allocation). */
-static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k)
+static uint64_t key(const struct bcache *c, uint32_t i, bool by_seq)
+{
+    return by_seq ? c->ent[i].seq : c->ent[i].unit;
+}
+
+/* Sorts idx[0..k) by unit or by dirtying order (shell sort: no recursion,
+ * no allocation). */
+static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k, bool by_seq)
 {
     for (uint32_t gap = k / 2; gap > 0; gap /= 2)
         for (uint32_t a = gap; a < k; a++) {
             uint32_t v = idx[a], b = a;
-            while (b >= gap && c->ent[idx[b - gap]].unit > c->ent[v].unit) {
+            while (b >= gap && key(c, idx[b - gap], by_seq) > key(c, v, by_seq)) {
                 idx[b] = idx[b - gap];
                 b -= gap;
             }
@@ -205,7 +212,7 @@ static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k)
 
 /* Writes the dirty units of one phase (device order, merged runs), then
  * the barrier; marks them clean once it succeeded. */
-static int sync_phase(struct bcache *c, unsigned phase)
+static int sync_phase(struct bcache *c, unsigned phase, bool by_seq)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < c->n; i++)
@@ -216,9 +223,9 @@ static int sync_phase(struct bcache *c, unsigned phase)
         }
     if (k == 0)
         return 0;
-    sort_units(c, c->scratch, k);
+    sort_units(c, c->scratch, k, by_seq);
     const uint8_t *data[64];
-    uint32_t max_run = c->ops.max_run < 64 ? c->ops.max_run : 64;
+    uint32_t max_run = by_seq ? 1 : c->ops.max_run < 64 ? c->ops.max_run : 64;
     for (uint32_t a = 0; a < k;) {
         uint32_t n = 1;
         while (a + n < k && n < max_run && c->ent[c->scratch[a + n]].unit == c->ent[c->scratch[a]].unit + n)
@@ -243,15 +250,27 @@ static int sync_phase(struct bcache *c, unsigned phase)
     return 0;
 }
 
-int bc_sync(struct bcache *c)
+int bc_sync_ordered(struct bcache *c, const uint8_t order[BC_PHASES], bool by_first_dirty)
 {
     if (c->ndirty == 0)
         return 0;
     c->syncs++;
     for (unsigned p = 0; p < BC_PHASES; p++) {
-        int rc = sync_phase(c, p);
+        int rc = sync_phase(c, order[p] < BC_PHASES ? order[p] : BC_PHASES - 1, by_first_dirty);
+        if (rc)
+            return rc;
+    }
+    /* A phase named twice (a bad order) leaves units dirty: written last. */
+    for (unsigned p = 0; c->ndirty && p < BC_PHASES; p++) {
+        int rc = sync_phase(c, p, false);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+int bc_sync(struct bcache *c)
+{
+    static const uint8_t normal[BC_PHASES] = { 0, 1, 2 };
+    return bc_sync_ordered(c, normal, false);
 }

@@ -33,6 +33,7 @@ struct fs_disk {
     uint32_t inflight;
     int werr;                   /* first write error since the last barrier */
     uint8_t *phase_map;         /* 2 bits per unit (NULL: all phase 0 but the superblock) */
+    struct ext2_deferred deferred;  /* blocks and inodes freed since the last durable sync */
     uint64_t next_id;
     uint64_t reads, read_bytes, writes, write_bytes, flushes;
 };
@@ -52,8 +53,15 @@ struct ext2_dev disk_ext2_dev(void);
  * count. An ext2 error code. */
 int disk_read_file(const struct ext2_inode *ino, uint64_t offset, uint8_t *dst, uint32_t len, uint32_t *done);
 /* bc_sync, tried twice (a request the driver's restart cut short is sent
- * again): 0 or FS_EIO. */
+ * again), then the deferred frees made and synced: 0 or FS_EIO. */
 long disk_sync(void);
+/* The same after a name was removed or moved (the caller synced before
+ * it): inode tables first, then the other units in the order the core
+ * changed them, then the superblock and descriptors. */
+long disk_sync_removal(void);
+/* After the mount: frees are kept until the sync that makes them safe
+ * (ext2_deferred_*), so nothing freed is reused while the disk points to it. */
+void disk_defer_setup(void);
 /* Logs blkclient's restart report, if any. */
 void disk_poll_status(void);
 

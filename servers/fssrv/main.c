@@ -133,6 +133,7 @@ int main(uint64_t arg)
     clock_base = image_time();
     fs.now = fs_clock();
     disk_classify_setup();
+    disk_defer_setup();
     int t = rt_slot_alloc();
     if (t < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)t, 0).ret || sys_ntfn_bind((uint64_t)t).ret)
         rt_panic("fs: no timer notification");

@@ -129,6 +129,8 @@ static long op_open(struct fs_session *s, const struct msg *m)
         if (rc)
             return rc;
         e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
+        if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
+            e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
     } else if (e == 0 && (flags & FS_O_CREAT) && (flags & FS_O_EXCL)) {
         return FS_EEXIST;
     }
@@ -184,6 +186,12 @@ static long op_write(struct fs_session *s, const struct msg *m)
         return SYS_ERANGE;
     uint32_t done = 0;
     int e = ext2_write(&fs, &ino, off, s->region + FS_DATA_OFFSET, (uint32_t)len, &done);
+    if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0) {
+        /* Space freed since the last sync is usable once that is durable. */
+        uint32_t more = 0;
+        e = ext2_write(&fs, &ino, off + done, s->region + FS_DATA_OFFSET + done, (uint32_t)len - done, &more);
+        done += more;
+    }
     if ((h->flags & FS_O_SYNC) == FS_O_SYNC && done) {
         long src = disk_sync();
         if (src)
@@ -250,13 +258,19 @@ static long op_name(struct fs_session *s, uint64_t op, const struct msg *m)
         if (m->mr[FS_MR_MODE] > 07777)
             return SYS_EINVAL;
         e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
-    } else if (op == FS_RMDIR) {
-        e = ext2_rmdir(&fs, dir, name, len);
-    } else {
-        e = ext2_unlink(&fs, dir, name, len);
+        if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
+            e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
+        return fs_err(e);
     }
-    if (e == 0 && op != FS_MKDIR)
+    /* A removal: alone in its sync, written in removal order (README). */
+    if (disk_sync())
+        return FS_EIO;
+    e = op == FS_RMDIR ? ext2_rmdir(&fs, dir, name, len) : ext2_unlink(&fs, dir, name, len);
+    if (e == 0) {
         session_mark_stale();
+        if (disk_sync_removal())
+            return FS_EIO;
+    }
     return fs_err(e);
 }
 
@@ -275,9 +289,14 @@ static long op_rename(struct fs_session *s)
         rc = split(to, &tdir, &tname, &tlen);
     if (rc)
         return rc;
+    if (disk_sync())
+        return FS_EIO;
     int e = ext2_rename(&fs, fdir, fname, flen, tdir, tname, tlen);
-    if (e == 0)
+    if (e == 0) {
         session_mark_stale();
+        if (disk_sync_removal())
+            return FS_EIO;
+    }
     return fs_err(e);
 }
 

@@ -48,5 +48,6 @@ Suite *superv_suite(void);
 Suite *lwip_suite(void);
 Suite *ext2_suite(void);
 Suite *bcache_suite(void);
+Suite *fs_crash_suite(void);
 
 #endif

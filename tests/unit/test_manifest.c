@@ -552,7 +552,7 @@ START_TEST(test_shipped_manifest)
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
     ck_assert_uint_lt(n, sizeof text);
-    ck_assert_uint_eq(manifest_parse(text, n, &m), 8);
+    ck_assert_uint_eq(manifest_parse(text, n, &m), 9);
     ck_assert_msg(m.bad_lines == 0, "line %u: %s", m.errors[0].line, m.errors[0].text);
 
     const struct manifest_entry *e = manifest_find(&m, MANIFEST_SERVICE, "devmgr");
@@ -585,6 +585,14 @@ START_TEST(test_shipped_manifest)
     ck_assert_uint_eq(e->quota, 16u << 20);
     ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
     ck_assert_ptr_nonnull(manifest_find(&m, MANIFEST_DRIVER, "net"));
+
+    /* The file server: provides the endpoint "fs", stays stopped after a clean exit. */
+    e = manifest_find(&m, MANIFEST_SERVICE, "fs");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->program, "fssrv");
+    ck_assert_str_eq(e->provides, "fs");
+    ck_assert_uint_eq(e->caps, MANIFEST_CAP_DEVMGR);
+    ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
 
     e = manifest_find(&m, MANIFEST_SERVICE, "demo-server");
     ck_assert_ptr_nonnull(e);
