@@ -42,6 +42,7 @@ static uint32_t clamp_len(uint64_t off, uint32_t len)
     return (len + 511u) & ~511u;
 }
 
+/* The cache's read: n units from first (zeros past the device's end). */
 static int c_read(void *ctx, uint64_t first, uint32_t n, uint8_t *buf)
 {
     (void)ctx;
@@ -80,6 +81,8 @@ static bool wait_one(void)
     return true;
 }
 
+/* The cache's write: the units copied into a free write slot (waiting for
+ * one if all are busy) and submitted; completion is the barrier's. */
 static int c_write(void *ctx, uint64_t first, uint32_t n, const uint8_t *const *data)
 {
     (void)ctx;
@@ -120,6 +123,7 @@ static int c_write(void *ctx, uint64_t first, uint32_t n, const uint8_t *const *
     return 0;
 }
 
+/* The cache's barrier: every write completed, then the device's flush. */
 static int c_barrier(void *ctx)
 {
     (void)ctx;

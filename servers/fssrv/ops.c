@@ -105,6 +105,8 @@ static long handle_of(struct fs_session *s, const struct msg *m, struct fs_handl
     return fs_err(rc);
 }
 
+/* FS_OPEN: resolves (or creates with FS_O_CREAT) the path; a free handle
+ * of the session. Directories open read-only; symlinks and devices not. */
 static long op_open(struct fs_session *s, const struct msg *m)
 {
     char path[FS_PATH_MAX];
@@ -149,6 +151,8 @@ static long op_open(struct fs_session *s, const struct msg *m)
     return k;
 }
 
+/* FS_READ: up to MR3 bytes at MR2 into the data area (the bulk path of
+ * blkio.c); the count. */
 static long op_read(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
@@ -168,6 +172,8 @@ static long op_read(struct fs_session *s, const struct msg *m)
     return e && !done ? fs_err(e) : (long)done;
 }
 
+/* FS_WRITE: MR3 bytes of the data area at MR2 (the end with FS_O_APPEND);
+ * durable before the reply with FS_O_SYNC; the count written. */
 static long op_write(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
@@ -200,6 +206,8 @@ static long op_write(struct fs_session *s, const struct msg *m)
     return e && !done ? fs_err(e) : (long)done;
 }
 
+/* FS_READDIR: entries from byte position MR2 (the cookie), at most MR3;
+ * MR1 of the reply is the next cookie. */
 static long op_readdir(struct fs_session *s, struct msg *m)
 {
     struct fs_handle *h;
@@ -274,6 +282,7 @@ static long op_name(struct fs_session *s, uint64_t op, const struct msg *m)
     return fs_err(e);
 }
 
+/* FS_RENAME: path to path2, bracketed like the other removals. */
 static long op_rename(struct fs_session *s)
 {
     char from[FS_PATH_MAX], to[FS_PATH_MAX];
@@ -300,6 +309,7 @@ static long op_rename(struct fs_session *s)
     return fs_err(e);
 }
 
+/* Dispatch (fs.now set first); MR0 of the reply is the result. */
 void ops_handle(struct fs_session *s, uint64_t op, struct msg *m)
 {
     struct fs_handle *h;
