@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define FS_PATH_MAX 256
+#define FS_CLIENT_VA 0x0000005000000000ull   /* the session's region (keep 1 MiB + 4 KiB free there) */
 #define FS_NAME_MAX 255
 
 #define FS_O_RDONLY 0x0u
@@ -73,7 +74,7 @@ struct fs_dirent {
 };
 
 /* Connects to the file server through the endpoint in slot ep_slot (a
- * session; the server's region mapped at 0x5000000000). 0 or an error. */
+ * session; the server's region mapped at FS_CLIENT_VA). 0 or an error. */
 long fs_init(uint64_t ep_slot);
 
 long fs_open(const char *path, unsigned flags, unsigned mode);

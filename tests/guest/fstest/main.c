@@ -247,7 +247,7 @@ static void bad_input(void)
     rc = ipc_call(PVK_SLOT_USES(0), &m);
     b->recv_slot = 0;
     uint64_t sid = m.mr[1];
-    const uint64_t va = 0x0000006000000000ull;
+    const uint64_t va = 0x0000007000000000ull;
     rc = rc ? rc : (long)m.mr[0];
     rc = rc ? rc : sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
     check(rc == 0, "a raw session", rc);
