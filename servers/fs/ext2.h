@@ -247,6 +247,14 @@ int ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name
 int ext2_rename(struct ext2_fs *fs, uint32_t src_dir, const char *src_name, uint32_t src_len,
                 uint32_t dst_dir, const char *dst_name, uint32_t dst_len);
 
+/* Removes name from dir if its entry names a free inode (no links): what
+ * a crash between the halves of a create or a removal leaves on the disk,
+ * and which e2fsck would clear; the name can then be made again (the
+ * inode itself stays as the bitmap says: e2fsck reclaims it). 1 if the
+ * entry was removed, 0 if there is no such name or it names a live inode,
+ * or an error. */
+int ext2_drop_dangling(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len);
+
 /* --- directories and paths ------------------------------------------------ */
 
 /* Starts iterating directory dir (EXT2_ENOTDIR if it is not one). */

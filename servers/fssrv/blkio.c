@@ -158,7 +158,9 @@ long disk_open(uint64_t devmgr_slot)
         return rc;
     disk.bytes = disk.bc.capacity * 512;
     disk.flush = (disk.bc.info & BLK_INFO_FLUSH) != 0;
-    uint8_t *mem = malloc((size_t)FSSRV_CACHE_UNITS * BC_UNIT);
+    static uint8_t *mem;      /* once: disk_open may be tried again */
+    if (!mem)
+        mem = malloc((size_t)FSSRV_CACHE_UNITS * BC_UNIT);
     if (!mem)
         return SYS_ENOMEM;
     struct bc_ops ops = { .read = c_read, .write = c_write, .barrier = c_barrier, .classify = c_classify,

@@ -73,6 +73,15 @@ static long split(char *path, uint32_t *dir, const char **name, uint32_t *len)
     return 0;
 }
 
+/* Before a name is made: an entry left naming a free inode by a crash
+ * (README: write ordering) is removed, so the name can be made again. */
+static void drop_dangling(uint32_t dir, const char *name, uint32_t len)
+{
+    if (ext2_drop_dangling(&fs, dir, name, len) == 1)
+        printf("fs: removed the entry '%.*s' of directory inode %u: it named a free inode (a crash's leftover)",
+               (int)len, name, dir);
+}
+
 static uint32_t wire_type(enum ext2_type t)
 {
     return t == EXT2_TYPE_REG ? FS_TYPE_FILE : t == EXT2_TYPE_DIR ? FS_TYPE_DIR
@@ -130,6 +139,7 @@ static long op_open(struct fs_session *s, const struct msg *m)
         rc = split(path, &dir, &name, &len);
         if (rc)
             return rc;
+        drop_dangling(dir, name, len);
         e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
         if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
             e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
@@ -265,6 +275,7 @@ static long op_name(struct fs_session *s, uint64_t op, const struct msg *m)
     if (op == FS_MKDIR) {
         if (m->mr[FS_MR_MODE] > 07777)
             return SYS_EINVAL;
+        drop_dangling(dir, name, len);
         e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
         if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
             e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
@@ -274,6 +285,8 @@ static long op_name(struct fs_session *s, uint64_t op, const struct msg *m)
     if (disk_sync())
         return FS_EIO;
     e = op == FS_RMDIR ? ext2_rmdir(&fs, dir, name, len) : ext2_unlink(&fs, dir, name, len);
+    if (e == EXT2_ENOENT && ext2_drop_dangling(&fs, dir, name, len) == 1)
+        e = 0;      /* the name of a crash's leftover: gone now */
     if (e == 0) {
         session_mark_stale();
         if (disk_sync_removal())
@@ -300,6 +313,7 @@ static long op_rename(struct fs_session *s)
         return rc;
     if (disk_sync())
         return FS_EIO;
+    drop_dangling(tdir, tname, tlen);
     int e = ext2_rename(&fs, fdir, fname, flen, tdir, tname, tlen);
     if (e == 0) {
         session_mark_stale();

@@ -226,6 +226,21 @@ START_TEST(test_fs_crash_ordering)
     sync_checked("truncate, create, mkdir, write", false);
     release_checked("truncate, create, mkdir, write");
 
+    /* A crash's leftover: an entry naming an inode without links (its
+     * record never written, or freed first). It blocks the name until
+     * ext2_drop_dangling removes it. */
+    ck_assert_int_eq(ext2_create(&fs, EXT2_ROOT_INO, "dg", 2, 0644, &ino), 0);
+    uint64_t at;
+    ck_assert_int_eq(ext2_inode_location(&fs, ino.ino, &at), 0);
+    ck_assert_int_eq(bc_write(&c, at + 26, "\0\0", 2), 0);     /* no links */
+    ck_assert_int_eq(bc_write(&c, at, "\0\0", 2), 0);          /* mode 0: never written */
+    ck_assert_int_eq(ext2_create(&fs, EXT2_ROOT_INO, "dg", 2, 0644, NULL), EXT2_EEXIST);
+    ck_assert_int_eq(ext2_drop_dangling(&fs, EXT2_ROOT_INO, "new", 3), 0);     /* live */
+    ck_assert_int_eq(ext2_drop_dangling(&fs, EXT2_ROOT_INO, "nosuch", 6), 0);  /* absent */
+    ck_assert_int_eq(ext2_drop_dangling(&fs, EXT2_ROOT_INO, "dg", 2), 1);
+    ck_assert_int_eq(ext2_drop_dangling(&fs, EXT2_ROOT_INO, "dg", 2), 0);
+    ck_assert_int_eq(ext2_create(&fs, EXT2_ROOT_INO, "dg", 2, 0644, NULL), 0);
+
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
     free(disk);
