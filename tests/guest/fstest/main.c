@@ -439,9 +439,10 @@ static void under_load(void)
                 sys_sleep((uint64_t)sys_time().ret + 20000000ull);   /* let a restart finish */
             }
         }
-        check(ok, "a round of write + fsync under restarts", (long)k);
-        if (!ok)
+        if (!ok) {
+            check(false, "a round of write + fsync under restarts", (long)k);
             break;
+        }
         printf("fstest: durable %s %u %u", path, seed, len);
         durable++;
     }
