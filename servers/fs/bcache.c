@@ -124,6 +124,40 @@ static void drop(struct bcache *c, uint32_t i)
         c->head = i;
 }
 
+void bc_set_readahead(struct bcache *c, uint8_t *buf, uint32_t units)
+{
+    c->ra_buf = units > 1 ? buf : NULL;
+    c->ra_units = units > 1 && units < c->n ? units : 0;
+}
+
+/* A miss of unit u with read-ahead: units u.. (not cached, inside the
+ * device, at most ra_units) read with one device read and all cached;
+ * *out the entry of u. */
+static int read_ahead(struct bcache *c, uint64_t u, uint32_t *out)
+{
+    uint32_t k = 1;
+    while (k < c->ra_units && u + k < c->dev_units && find(c, u + k) == BC_NONE)
+        k++;
+    int rc = c->ops.read(c->ops.ctx, u, k, c->ra_buf);
+    if (rc)
+        return rc;
+    c->readaheads++;
+    /* Inserted last to first, so u ends at the LRU head. */
+    for (uint32_t j = k; j-- > 0;) {
+        uint32_t i;
+        if (find(c, u + j) != BC_NONE)
+            continue;       /* cached meanwhile (cannot happen: single-threaded) */
+        rc = take(c, u + j, &i);
+        if (rc)
+            return rc;
+        __builtin_memcpy(c->mem + (uint64_t)i * BC_UNIT, c->ra_buf + (uint64_t)j * BC_UNIT, BC_UNIT);
+        c->ent[i].valid = true;
+        if (j == 0)
+            *out = i;
+    }
+    return 0;
+}
+
 /* The entry of unit u, valid (read from the device unless whole is set:
  * the caller overwrites all of it), at the LRU head. */
 static int get(struct bcache *c, uint64_t u, bool whole, uint32_t *out)
@@ -137,6 +171,8 @@ static int get(struct bcache *c, uint64_t u, bool whole, uint32_t *out)
         return 0;
     }
     c->misses++;
+    if (!whole && c->ra_buf)
+        return read_ahead(c, u, out);
     int rc = take(c, u, &i);
     if (rc)
         return rc;

@@ -72,8 +72,10 @@ struct bcache {
     uint32_t ndirty;
     uint64_t seq;               /* dirtying counter */
     uint64_t dev_units;         /* units the device has (the last may be partial) */
+    uint8_t *ra_buf;            /* read-ahead: ra_units units of scratch (NULL: none) */
+    uint32_t ra_units;
     /* Counters. */
-    uint64_t hits, misses, writes, syncs, evict_syncs, runs;
+    uint64_t hits, misses, writes, syncs, evict_syncs, runs, readaheads;
 };
 
 /* Sets the cache up over the caller's memory: mem (n units), ent (n),
@@ -81,6 +83,11 @@ struct bcache {
  * size. */
 void bc_init(struct bcache *c, const struct bc_ops *ops, uint8_t *mem, struct bc_entry *ent, uint32_t n,
              uint32_t *hash, uint32_t nhash, uint32_t *scratch, uint64_t dev_bytes);
+/* Read-ahead: a miss reads up to units units from there (those not
+ * cached, stopping at the first cached one or the device's end) with one
+ * device read through buf (units * BC_UNIT bytes, the caller's), and
+ * caches them all. units <= 1: none. */
+void bc_set_readahead(struct bcache *c, uint8_t *buf, uint32_t units);
 /* Reads len bytes at device offset off through the cache (misses are read
  * from the device, whole units). 0 or the device's error. */
 int bc_read(struct bcache *c, uint64_t off, void *buf, uint32_t len);

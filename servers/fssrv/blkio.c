@@ -167,6 +167,8 @@ long disk_open(uint64_t devmgr_slot)
                           .max_run = FSSRV_WSLOT_UNITS };
     bc_init(&cache, &ops, mem, cache_ent, FSSRV_CACHE_UNITS, cache_hash, FSSRV_CACHE_UNITS * 2, cache_scratch,
             disk.bytes);
+    static uint8_t ra[FSSRV_READAHEAD * BC_UNIT];
+    bc_set_readahead(&cache, ra, FSSRV_READAHEAD);
     return 0;
 }
 

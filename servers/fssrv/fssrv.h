@@ -18,6 +18,7 @@
 #define FSSRV_REGION_VA  0x0000004000000000ull   /* session i's region at + i * FSSRV_REGION_STRIDE */
 #define FSSRV_REGION_STRIDE (4ull << 20)
 #define FSSRV_CACHE_UNITS 1024u                  /* 4 MiB of cache */
+#define FSSRV_READAHEAD  16u                     /* units a cache miss reads (64 KiB) */
 #define FSSRV_WRITEBACK_MS 1000u                 /* dirty units written within this */
 #define FSSRV_WSLOTS     4u                      /* writes in flight during a sync */
 #define FSSRV_WSLOT_UNITS 64u                    /* 256 KiB each */

@@ -137,6 +137,36 @@ START_TEST(test_bcache_write_back_order)
 }
 END_TEST
 
+START_TEST(test_bcache_readahead)
+{
+    static uint8_t ra[4 * BC_UNIT];
+    setup_cache(16, 8);
+    bc_set_readahead(&c, ra, 4);
+    uint8_t u[BC_UNIT], b[16];
+    memset(u, 0x42, sizeof u);
+    ck_assert_int_eq(bc_read(&c, 3 * BC_UNIT + 5, b, sizeof b), 0);      /* units 3..6 in one read */
+    ck_assert_uint_eq(reads, 1);
+    ck_assert_mem_eq(b, dev + 3 * BC_UNIT + 5, sizeof b);
+    for (uint64_t k = 4; k < 7; k++) {
+        ck_assert_int_eq(bc_read(&c, k * BC_UNIT + 100, b, sizeof b), 0);
+        ck_assert_mem_eq(b, dev + k * BC_UNIT + 100, sizeof b);
+    }
+    ck_assert_uint_eq(reads, 1);
+    ck_assert_ptr_null(bc_peek(&c, 7));
+    /* A cached (dirty) unit stops the read-ahead and is not overwritten. */
+    ck_assert_int_eq(bc_write(&c, 10 * BC_UNIT, u, BC_UNIT), 0);
+    ck_assert_int_eq(bc_read(&c, 9 * BC_UNIT, b, sizeof b), 0);
+    ck_assert_uint_eq(reads, 2);
+    ck_assert_int_eq(bc_read(&c, 10 * BC_UNIT, b, sizeof b), 0);
+    ck_assert_mem_eq(b, u, sizeof b);
+    ck_assert_ptr_null(bc_peek(&c, 11));
+    /* At the device's end. */
+    ck_assert_int_eq(bc_read(&c, (DEV_UNITS - 2) * BC_UNIT, b, sizeof b), 0);
+    ck_assert_ptr_nonnull(bc_peek(&c, DEV_UNITS - 1));
+    ck_assert_uint_eq(reads, 3);
+}
+END_TEST
+
 START_TEST(test_bcache_removal_order)
 {
     setup_cache(16, 8);
@@ -230,7 +260,9 @@ START_TEST(test_bcache_random_model)
     static uint8_t model[DEV_UNITS * BC_UNIT], b[3 * BC_UNIT];
     srand(1234);
     for (int round = 0; round < 4; round++) {
+        static uint8_t ra[4 * BC_UNIT];
         setup_cache(round < 2 ? 5 : 16, 1 + (unsigned)round * 3);
+        bc_set_readahead(&c, ra, round % 2 ? 4 : 0);
         memcpy(model, dev, sizeof dev);
         for (int op = 0; op < 1500; op++) {
             uint32_t len = 1 + (uint32_t)rand() % (rand() % 4 ? 600 : 2 * BC_UNIT);
@@ -262,6 +294,7 @@ Suite *bcache_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bcache_read_hits);
     tcase_add_test(tc, test_bcache_write_back_order);
+    tcase_add_test(tc, test_bcache_readahead);
     tcase_add_test(tc, test_bcache_removal_order);
     tcase_add_test(tc, test_bcache_partial_write_reads_first);
     tcase_add_test(tc, test_bcache_evict_dirty_syncs);
