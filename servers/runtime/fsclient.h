@@ -16,8 +16,8 @@
  * is durable (survives a crash of the file server, the block driver or the
  * machine) once fs_fsync on the file returned 0, or at once for a file
  * opened with FS_O_SYNC. A file-server restart makes the open handles of
- * the dead instance fail once with PVK_EPEER_RESTARTED (then FS_EBADF);
- * open them again. fs_fsync and fs_sync also return PVK_EPEER_RESTARTED
+ * the dead instance fail once with PVK_EPEER_RESTARTED (then FS_EBADF;
+ * fs_close of one returns 0); open them again. fs_fsync and fs_sync also return PVK_EPEER_RESTARTED
  * once after a restart (what they were to make durable may be lost); path
  * calls (open, stat, mkdir, ...) the new instance never saw are sent again
  * by the library. A server without a disk or ext2 answers FS_EIO, from
