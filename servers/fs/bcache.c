@@ -124,6 +124,40 @@ static void drop(struct bcache *c, uint32_t i)
         c->head = i;
 }
 
+void bc_set_readahead(struct bcache *c, uint8_t *buf, uint32_t units)
+{
+    c->ra_buf = units > 1 ? buf : NULL;
+    c->ra_units = units > 1 && units < c->n ? units : 0;
+}
+
+/* A miss of unit u with read-ahead: units u.. (not cached, inside the
+ * device, at most ra_units) read with one device read and all cached;
+ * *out the entry of u. */
+static int read_ahead(struct bcache *c, uint64_t u, uint32_t *out)
+{
+    uint32_t k = 1;
+    while (k < c->ra_units && u + k < c->dev_units && find(c, u + k) == BC_NONE)
+        k++;
+    int rc = c->ops.read(c->ops.ctx, u, k, c->ra_buf);
+    if (rc)
+        return rc;
+    c->readaheads++;
+    /* Inserted last to first, so u ends at the LRU head. */
+    for (uint32_t j = k; j-- > 0;) {
+        uint32_t i;
+        if (find(c, u + j) != BC_NONE)
+            continue;       /* cached meanwhile (cannot happen: single-threaded) */
+        rc = take(c, u + j, &i);
+        if (rc)
+            return rc;
+        __builtin_memcpy(c->mem + (uint64_t)i * BC_UNIT, c->ra_buf + (uint64_t)j * BC_UNIT, BC_UNIT);
+        c->ent[i].valid = true;
+        if (j == 0)
+            *out = i;
+    }
+    return 0;
+}
+
 /* The entry of unit u, valid (read from the device unless whole is set:
  * the caller overwrites all of it), at the LRU head. */
 static int get(struct bcache *c, uint64_t u, bool whole, uint32_t *out)
@@ -137,6 +171,8 @@ static int get(struct bcache *c, uint64_t u, bool whole, uint32_t *out)
         return 0;
     }
     c->misses++;
+    if (!whole && c->ra_buf)
+        return read_ahead(c, u, out);
     int rc = take(c, u, &i);
     if (rc)
         return rc;
@@ -181,6 +217,7 @@ int bc_write(struct bcache *c, uint64_t off, const void *buf, uint32_t len)
         __builtin_memcpy(c->mem + (uint64_t)i * BC_UNIT + in, src, n);
         if (!c->ent[i].dirty) {
             c->ent[i].dirty = true;
+            c->ent[i].seq = ++c->seq;
             c->ndirty++;
         }
         c->writes++;
@@ -189,13 +226,19 @@ int bc_write(struct bcache *c, uint64_t off, const void *buf, uint32_t len)
     return 0;
 }
 
-/* Sorts idx[0..k) by unit (shell sort: no recursion, no allocation). */
-static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k)
+static uint64_t key(const struct bcache *c, uint32_t i, bool by_seq)
+{
+    return by_seq ? c->ent[i].seq : c->ent[i].unit;
+}
+
+/* Sorts idx[0..k) by unit or by dirtying order (shell sort: no recursion,
+ * no allocation). */
+static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k, bool by_seq)
 {
     for (uint32_t gap = k / 2; gap > 0; gap /= 2)
         for (uint32_t a = gap; a < k; a++) {
             uint32_t v = idx[a], b = a;
-            while (b >= gap && c->ent[idx[b - gap]].unit > c->ent[v].unit) {
+            while (b >= gap && key(c, idx[b - gap], by_seq) > key(c, v, by_seq)) {
                 idx[b] = idx[b - gap];
                 b -= gap;
             }
@@ -205,7 +248,7 @@ static void sort_units(const struct bcache *c, uint32_t *idx, uint32_t k)
 
 /* Writes the dirty units of one phase (device order, merged runs), then
  * the barrier; marks them clean once it succeeded. */
-static int sync_phase(struct bcache *c, unsigned phase)
+static int sync_phase(struct bcache *c, unsigned phase, bool by_seq)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < c->n; i++)
@@ -216,9 +259,9 @@ static int sync_phase(struct bcache *c, unsigned phase)
         }
     if (k == 0)
         return 0;
-    sort_units(c, c->scratch, k);
+    sort_units(c, c->scratch, k, by_seq);
     const uint8_t *data[64];
-    uint32_t max_run = c->ops.max_run < 64 ? c->ops.max_run : 64;
+    uint32_t max_run = by_seq ? 1 : c->ops.max_run < 64 ? c->ops.max_run : 64;
     for (uint32_t a = 0; a < k;) {
         uint32_t n = 1;
         while (a + n < k && n < max_run && c->ent[c->scratch[a + n]].unit == c->ent[c->scratch[a]].unit + n)
@@ -243,15 +286,27 @@ static int sync_phase(struct bcache *c, unsigned phase)
     return 0;
 }
 
-int bc_sync(struct bcache *c)
+int bc_sync_ordered(struct bcache *c, const uint8_t order[BC_PHASES], bool by_first_dirty)
 {
     if (c->ndirty == 0)
         return 0;
     c->syncs++;
     for (unsigned p = 0; p < BC_PHASES; p++) {
-        int rc = sync_phase(c, p);
+        int rc = sync_phase(c, order[p] < BC_PHASES ? order[p] : BC_PHASES - 1, by_first_dirty);
+        if (rc)
+            return rc;
+    }
+    /* A phase named twice (a bad order) leaves units dirty: written last. */
+    for (unsigned p = 0; c->ndirty && p < BC_PHASES; p++) {
+        int rc = sync_phase(c, p, false);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+int bc_sync(struct bcache *c)
+{
+    static const uint8_t normal[BC_PHASES] = { 0, 1, 2 };
+    return bc_sync_ordered(c, normal, false);
 }

@@ -57,6 +57,7 @@ struct bc_entry {
     uint64_t unit;
     uint32_t prev, next;        /* LRU list (head: most recent) */
     uint32_t hnext;             /* hash chain */
+    uint64_t seq;               /* when it became dirty (bc_sync_ordered's first-dirty order) */
     bool valid, dirty;
 };
 
@@ -69,9 +70,12 @@ struct bcache {
     uint32_t n, nhash;
     uint32_t head, tail;        /* LRU ends */
     uint32_t ndirty;
+    uint64_t seq;               /* dirtying counter */
     uint64_t dev_units;         /* units the device has (the last may be partial) */
+    uint8_t *ra_buf;            /* read-ahead: ra_units units of scratch (NULL: none) */
+    uint32_t ra_units;
     /* Counters. */
-    uint64_t hits, misses, writes, syncs, evict_syncs, runs;
+    uint64_t hits, misses, writes, syncs, evict_syncs, runs, readaheads;
 };
 
 /* Sets the cache up over the caller's memory: mem (n units), ent (n),
@@ -79,6 +83,11 @@ struct bcache {
  * size. */
 void bc_init(struct bcache *c, const struct bc_ops *ops, uint8_t *mem, struct bc_entry *ent, uint32_t n,
              uint32_t *hash, uint32_t nhash, uint32_t *scratch, uint64_t dev_bytes);
+/* Read-ahead: a miss reads up to units units from there (those not
+ * cached, stopping at the first cached one or the device's end) with one
+ * device read through buf (units * BC_UNIT bytes, the caller's), and
+ * caches them all. units <= 1: none. */
+void bc_set_readahead(struct bcache *c, uint8_t *buf, uint32_t units);
 /* Reads len bytes at device offset off through the cache (misses are read
  * from the device, whole units). 0 or the device's error. */
 int bc_read(struct bcache *c, uint64_t off, void *buf, uint32_t len);
@@ -90,6 +99,12 @@ int bc_write(struct bcache *c, uint64_t off, const void *buf, uint32_t len);
  * after each phase). 0 once all of it is durable, else the first error
  * (the units not written stay dirty). */
 int bc_sync(struct bcache *c);
+/* bc_sync with the phases in order[] (a permutation of 0..BC_PHASES - 1)
+ * and, with by_first_dirty, the units of a phase in the order they became
+ * dirty rather than device order (no merging then). The file server uses
+ * it after a name is removed or moved: inode tables first, then the
+ * directory blocks in the order the core changed them. */
+int bc_sync_ordered(struct bcache *c, const uint8_t order[BC_PHASES], bool by_first_dirty);
 /* The cached bytes of unit u, or NULL if it is not cached (no I/O; the
  * LRU order is not touched). */
 const uint8_t *bc_peek(const struct bcache *c, uint64_t u);

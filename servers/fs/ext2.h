@@ -106,6 +106,14 @@ struct ext2_fs {
     uint32_t first_ino;           /* the first inode that is not reserved */
     bool read_only;               /* unknown RO_COMPAT features */
     uint32_t now;                 /* the caller's clock (seconds): the times writes set */
+    /* Optional (NULL: frees clear the bitmaps at once). When set, a block
+     * or inode being freed is offered to it first (what: EXT2_DEFER_*); if
+     * it returns 0 the bitmap bit and the free counts stay as they are
+     * until the caller frees it for real with ext2_release(). The file
+     * server does that after the sync that made the change durable, so
+     * nothing freed is reused while the disk may still point to it. */
+    int (*defer_free)(void *ctx, unsigned what, uint32_t n);
+    void *defer_ctx;
     char reason[EXT2_REASON_MAX]; /* the last failure, NUL-terminated */
 };
 
@@ -239,6 +247,14 @@ int ext2_rmdir(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name
 int ext2_rename(struct ext2_fs *fs, uint32_t src_dir, const char *src_name, uint32_t src_len,
                 uint32_t dst_dir, const char *dst_name, uint32_t dst_len);
 
+/* Removes name from dir if its entry names a free inode (no links): what
+ * a crash between the halves of a create or a removal leaves on the disk,
+ * and which e2fsck would clear; the name can then be made again (the
+ * inode itself stays as the bitmap says: e2fsck reclaims it). 1 if the
+ * entry was removed, 0 if there is no such name or it names a live inode,
+ * or an error. */
+int ext2_drop_dangling(struct ext2_fs *fs, uint32_t dir, const char *name, uint32_t name_len);
+
 /* --- directories and paths ------------------------------------------------ */
 
 /* Starts iterating directory dir (EXT2_ENOTDIR if it is not one). */
@@ -260,5 +276,42 @@ int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *na
  * are not followed: the last component may be one (returned as is), an
  * earlier one gives EXT2_ENOTDIR. */
 int ext2_resolve(struct ext2_fs *fs, const char *path, struct ext2_inode *out);
+
+/* --- deferred frees (ext2_alloc.c) ---------------------------------------- */
+#define EXT2_DEFER_BLOCK 0u
+#define EXT2_DEFER_INODE 1u
+#define EXT2_DEFER_DIR   2u      /* an inode that was a directory */
+/* Frees block or inode n (what: EXT2_DEFER_*) that defer_free kept:
+ * clears its bit and adjusts the free counts (never deferred again). */
+int ext2_release(struct ext2_fs *fs, unsigned what, uint32_t n);
+
+/* The file server's record of deferred frees (ext2_phases.c): bitmaps of
+ * blocks and inodes freed since the last durable sync. */
+struct ext2_deferred {
+    uint8_t *blocks, *inodes, *dirs;
+    uint32_t nblocks, ninodes;
+    uint32_t count;               /* blocks and inodes kept */
+};
+/* Bytes of memory ext2_deferred_init needs for fs. */
+size_t ext2_deferred_bytes(const struct ext2_fs *fs);
+/* Sets d up over mem (ext2_deferred_bytes(fs), zeroed here) and installs
+ * it as fs's defer_free. */
+void ext2_deferred_init(struct ext2_deferred *d, struct ext2_fs *fs, uint8_t *mem);
+/* The defer_free callback (ctx: the struct ext2_deferred). */
+int ext2_deferred_add(void *ctx, unsigned what, uint32_t n);
+/* Frees everything d kept (ext2_release), in block then inode order; d is
+ * empty afterwards. 0 or the first error. */
+int ext2_deferred_release(struct ext2_fs *fs, struct ext2_deferred *d);
+
+/* --- write ordering (ext2_phases.c) ------------------------------------- */
+
+/* The file server's cache writes in phases (servers/fs/bcache.h): for
+ * each 4 KiB unit of the device, 2 bits in map (units / 4 bytes, zeroed by
+ * the caller): 2 superblock and group descriptors, 1 inode tables, 0 the
+ * rest. 0 or the error of reading a group descriptor. */
+#define EXT2_PHASE_UNIT 4096u
+int ext2_phase_map(struct ext2_fs *fs, uint8_t *map, uint64_t units);
+/* The phase of unit u (map may be NULL: unit 0 is 2, the rest 0). */
+unsigned ext2_phase_of(const uint8_t *map, uint64_t units, uint64_t u);
 
 #endif

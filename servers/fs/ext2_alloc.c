@@ -248,6 +248,8 @@ int ext2_free_block(struct ext2_fs *fs, uint32_t block)
         return rc;
     if (ext2_block_is_meta(fs, block, &desc))
         return ext2_fail(fs, EXT2_ECORRUPT, "freeing metadata block %u of group %u", block, group);
+    if (fs->defer_free && fs->defer_free(fs->defer_ctx, EXT2_DEFER_BLOCK, block) == 0)
+        return EXT2_OK;
     uint32_t index = (block - fs->first_data_block) % fs->blocks_per_group;
     if ((rc = flip_bit(fs, desc.block_bitmap, index, false, "block", block)) != EXT2_OK)
         return rc;
@@ -298,6 +300,8 @@ int ext2_free_inode(struct ext2_fs *fs, uint32_t ino, bool dir)
 {
     if (ino < fs->first_ino || ino > fs->inodes_count)
         return ext2_fail(fs, EXT2_EINVAL, "freeing inode %u (%u..%u)", ino, fs->first_ino, fs->inodes_count);
+    if (fs->defer_free && fs->defer_free(fs->defer_ctx, dir ? EXT2_DEFER_DIR : EXT2_DEFER_INODE, ino) == 0)
+        return EXT2_OK;
     uint32_t g = ext2_inode_group(fs, ino);
     struct ext2_group desc;
     int rc = ext2_read_group(fs, g, &desc);
@@ -347,4 +351,13 @@ int ext2_write_inode(struct ext2_fs *fs, const struct ext2_inode *in, bool fresh
     ext2_put16(raw + 120, in->uid >> 16);
     ext2_put16(raw + 122, in->gid >> 16);
     return ext2_dev_write(fs, off, raw, sizeof raw, "inode table");
+}
+
+int ext2_release(struct ext2_fs *fs, unsigned what, uint32_t n)
+{
+    int (*saved)(void *, unsigned, uint32_t) = fs->defer_free;
+    fs->defer_free = NULL;
+    int rc = what == EXT2_DEFER_BLOCK ? ext2_free_block(fs, n) : ext2_free_inode(fs, n, what == EXT2_DEFER_DIR);
+    fs->defer_free = saved;
+    return rc;
 }

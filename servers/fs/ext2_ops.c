@@ -324,3 +324,21 @@ int ext2_rename(struct ext2_fs *fs, uint32_t src_dir, const char *src_name, uint
     }
     return rc;
 }
+
+int ext2_drop_dangling(struct ext2_fs *fs, uint32_t dir_ino, const char *name, uint32_t name_len)
+{
+    struct ext2_inode dir, in;
+    uint32_t ino;
+    int rc = open_for_name(fs, dir_ino, name, name_len, &dir);
+    if (rc == EXT2_OK)
+        rc = ext2_lookup(fs, &dir, name, name_len, &ino);
+    if (rc == EXT2_ENOENT)
+        return 0;                       /* no such name */
+    if (rc != EXT2_OK)
+        return rc;
+    rc = ext2_read_inode(fs, ino, &in);
+    if (rc != EXT2_ENOENT)
+        return rc == EXT2_OK ? 0 : rc;  /* a live inode (or a worse problem) */
+    rc = ext2_dir_remove(fs, dir_ino, name, name_len, &ino);
+    return rc == EXT2_OK ? 1 : rc;
+}

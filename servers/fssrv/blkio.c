@@ -10,6 +10,7 @@
 #include "pvk/service.h"
 
 #define IO_TIMEOUT_NS 15000000000ull
+_Static_assert(EXT2_PHASE_UNIT == BC_UNIT, "the phase map counts cache units");
 #define WRITE_ID(slot) (0xf5000000ull + (slot))     /* apart from blkc_sync's ids (1, 2, ...) */
 
 struct fs_disk disk;
@@ -41,6 +42,7 @@ static uint32_t clamp_len(uint64_t off, uint32_t len)
     return (len + 511u) & ~511u;
 }
 
+/* The cache's read: n units from first (zeros past the device's end). */
 static int c_read(void *ctx, uint64_t first, uint32_t n, uint8_t *buf)
 {
     (void)ctx;
@@ -79,6 +81,8 @@ static bool wait_one(void)
     return true;
 }
 
+/* The cache's write: the units copied into a free write slot (waiting for
+ * one if all are busy) and submitted; completion is the barrier's. */
 static int c_write(void *ctx, uint64_t first, uint32_t n, const uint8_t *const *data)
 {
     (void)ctx;
@@ -119,6 +123,7 @@ static int c_write(void *ctx, uint64_t first, uint32_t n, const uint8_t *const *
     return 0;
 }
 
+/* The cache's barrier: every write completed, then the device's flush. */
 static int c_barrier(void *ctx)
 {
     (void)ctx;
@@ -143,11 +148,7 @@ static int c_barrier(void *ctx)
 static unsigned c_classify(void *ctx, uint64_t u)
 {
     (void)ctx;
-    if (u == 0)
-        return 2;   /* the superblock (and, with 1 KiB blocks, the descriptors) */
-    if (!disk.phase_map || u >= cache.dev_units)
-        return 0;
-    return (disk.phase_map[u / 4] >> (2 * (u % 4))) & 3u;
+    return ext2_phase_of(disk.phase_map, cache.dev_units, u);
 }
 
 long disk_open(uint64_t devmgr_slot)
@@ -157,24 +158,18 @@ long disk_open(uint64_t devmgr_slot)
         return rc;
     disk.bytes = disk.bc.capacity * 512;
     disk.flush = (disk.bc.info & BLK_INFO_FLUSH) != 0;
-    uint8_t *mem = malloc((size_t)FSSRV_CACHE_UNITS * BC_UNIT);
+    static uint8_t *mem;      /* once: disk_open may be tried again */
+    if (!mem)
+        mem = malloc((size_t)FSSRV_CACHE_UNITS * BC_UNIT);
     if (!mem)
         return SYS_ENOMEM;
     struct bc_ops ops = { .read = c_read, .write = c_write, .barrier = c_barrier, .classify = c_classify,
                           .max_run = FSSRV_WSLOT_UNITS };
     bc_init(&cache, &ops, mem, cache_ent, FSSRV_CACHE_UNITS, cache_hash, FSSRV_CACHE_UNITS * 2, cache_scratch,
             disk.bytes);
+    static uint8_t ra[FSSRV_READAHEAD * BC_UNIT];
+    bc_set_readahead(&cache, ra, FSSRV_READAHEAD);
     return 0;
-}
-
-/* Marks units [from, to) of byte range with phase p (the higher wins). */
-static void mark(uint64_t from, uint64_t to, unsigned p)
-{
-    for (uint64_t u = from / BC_UNIT; u * BC_UNIT < to && u < cache.dev_units; u++) {
-        unsigned shift = 2 * (u % 4), cur = (disk.phase_map[u / 4] >> shift) & 3u;
-        if (p > cur)
-            disk.phase_map[u / 4] = (uint8_t)((disk.phase_map[u / 4] & ~(3u << shift)) | (p << shift));
-    }
 }
 
 void disk_classify_setup(void)
@@ -184,17 +179,9 @@ void disk_classify_setup(void)
         printf("fs: no memory for the write-ordering map; inode tables written with the data");
         return;
     }
-    uint64_t bs = fs.block_size;
-    mark(1024, 2048, 2);
-    mark(fs.gdt_offset, fs.gdt_offset + (uint64_t)fs.gdt_blocks * bs, 2);
-    for (uint32_t g = 0; g < fs.group_count; g++) {
-        uint8_t d[12];
-        if (bc_read(&cache, fs.gdt_offset + (uint64_t)g * 32, d, sizeof d))
-            return;
-        uint32_t table = (uint32_t)d[8] | (uint32_t)d[9] << 8 | (uint32_t)d[10] << 16 | (uint32_t)d[11] << 24;
-        if (table < fs.blocks_count)    /* the mount checked it; the map is only an ordering hint */
-            mark(table * bs, (table + (uint64_t)fs.inode_table_blocks) * bs, 1);
-    }
+    int rc = ext2_phase_map(&fs, disk.phase_map, cache.dev_units);
+    if (rc)
+        printf("fs: write-ordering map incomplete (%s)", ext2_error_name(rc));
 }
 
 static int e_read(void *ctx, uint64_t off, void *buf, uint32_t len)
@@ -271,12 +258,48 @@ int disk_read_file(const struct ext2_inode *ino, uint64_t offset, uint8_t *dst, 
     return 0;
 }
 
-long disk_sync(void)
+/* bc_sync_ordered (order NULL: bc_sync), tried twice. */
+static long sync_twice(const uint8_t *order)
 {
     for (int tries = 0; tries < 2; tries++)
-        if (bc_sync(&cache) == 0)
+        if ((order ? bc_sync_ordered(&cache, order, true) : bc_sync(&cache)) == 0)
             return 0;
     return FS_EIO;
+}
+
+/* After a durable sync: the frees kept back are made (the disk no longer
+ * points to them) and their bitmaps and counts written. */
+static long release_deferred(void)
+{
+    if (!disk.deferred.count)
+        return 0;
+    int rc = ext2_deferred_release(&fs, &disk.deferred);
+    if (rc)
+        printf("fs: releasing freed blocks and inodes: %s: %s", ext2_error_name(rc), ext2_reason(&fs));
+    return sync_twice(NULL);
+}
+
+long disk_sync(void)
+{
+    long rc = sync_twice(NULL);
+    return rc ? rc : release_deferred();
+}
+
+long disk_sync_removal(void)
+{
+    static const uint8_t order[BC_PHASES] = { 1, 0, 2 };
+    long rc = sync_twice(order);
+    return rc ? rc : release_deferred();
+}
+
+void disk_defer_setup(void)
+{
+    uint8_t *mem = malloc(ext2_deferred_bytes(&fs));
+    if (!mem) {
+        printf("fs: no memory to keep frees until they are durable; freed blocks are reused at once");
+        return;
+    }
+    ext2_deferred_init(&disk.deferred, &fs, mem);
 }
 
 void disk_poll_status(void)

@@ -18,6 +18,7 @@
 #define FSSRV_REGION_VA  0x0000004000000000ull   /* session i's region at + i * FSSRV_REGION_STRIDE */
 #define FSSRV_REGION_STRIDE (4ull << 20)
 #define FSSRV_CACHE_UNITS 1024u                  /* 4 MiB of cache */
+#define FSSRV_READAHEAD  16u                     /* units a cache miss reads (64 KiB) */
 #define FSSRV_WRITEBACK_MS 1000u                 /* dirty units written within this */
 #define FSSRV_WSLOTS     4u                      /* writes in flight during a sync */
 #define FSSRV_WSLOT_UNITS 64u                    /* 256 KiB each */
@@ -33,6 +34,7 @@ struct fs_disk {
     uint32_t inflight;
     int werr;                   /* first write error since the last barrier */
     uint8_t *phase_map;         /* 2 bits per unit (NULL: all phase 0 but the superblock) */
+    struct ext2_deferred deferred;  /* blocks and inodes freed since the last durable sync */
     uint64_t next_id;
     uint64_t reads, read_bytes, writes, write_bytes, flushes;
 };
@@ -52,8 +54,15 @@ struct ext2_dev disk_ext2_dev(void);
  * count. An ext2 error code. */
 int disk_read_file(const struct ext2_inode *ino, uint64_t offset, uint8_t *dst, uint32_t len, uint32_t *done);
 /* bc_sync, tried twice (a request the driver's restart cut short is sent
- * again): 0 or FS_EIO. */
+ * again), then the deferred frees made and synced: 0 or FS_EIO. */
 long disk_sync(void);
+/* The same after a name was removed or moved (the caller synced before
+ * it): inode tables first, then the other units in the order the core
+ * changed them, then the superblock and descriptors. */
+long disk_sync_removal(void);
+/* After the mount: frees are kept until the sync that makes them safe
+ * (ext2_deferred_*), so nothing freed is reused while the disk points to it. */
+void disk_defer_setup(void);
 /* Logs blkclient's restart report, if any. */
 void disk_poll_status(void);
 

@@ -94,6 +94,45 @@ static bool handle(struct msg *m)
     return true;
 }
 
+/* Answers every request with FS_EIO until deadline (signals ignored). */
+static void refuse_until(uint64_t deadline)
+{
+    struct msg m;
+    for (;;) {
+        long r = ipc_recv_until(PVK_SLOT_PROVIDED, deadline, &m);
+        if (r == SYS_ETIMEOUT)
+            return;
+        if (r < 0 || (TAG_LABEL(m.tag) == LABEL_NOTIFY && m.badge == 0))
+            continue;
+        m.tag = TAG(0, 1, 0);
+        m.mr[0] = (uint64_t)FS_EIO;
+        ipc_reply(&m);
+    }
+}
+
+/* Opens blk0. No such device: SYS_ENOENT at once. Any other failure (the
+ * driver restarting, its DMA allowance taken by a dead client's region
+ * until the driver restarts) is tried again every second, requests
+ * answered FS_EIO meanwhile. */
+static long open_disk(void)
+{
+    long last = 0;
+    for (;;) {
+        long rc = disk_open(PVK_SLOT_DEVMGR_CLIENT);
+        if (rc == 0) {
+            if (last)
+                printf("fs: blk0 opened");
+            return 0;
+        }
+        if (rc == SYS_ENOENT)
+            return rc;
+        if (rc != last)
+            printf("fs: blk0 cannot be opened (error %ld); trying again every second, answering FS_EIO meanwhile", rc);
+        last = rc;
+        refuse_until((uint64_t)sys_time().ret + 1000 * NS_PER_MS);
+    }
+}
+
 /* Nothing to serve: every request is answered FS_EIO (signals ignored). */
 static _Noreturn void refuse_all(void)
 {
@@ -117,7 +156,7 @@ static _Noreturn void refuse_all(void)
 int main(uint64_t arg)
 {
     (void)arg;
-    long rc = disk_open(PVK_SLOT_DEVMGR_CLIENT);
+    long rc = open_disk();
     if (rc) {
         printf("fs: no disk to serve (blk0: error %ld); answering every request with FS_EIO", rc);
         refuse_all();
@@ -133,6 +172,7 @@ int main(uint64_t arg)
     clock_base = image_time();
     fs.now = fs_clock();
     disk_classify_setup();
+    disk_defer_setup();
     int t = rt_slot_alloc();
     if (t < 0 || sys_create(CAP_NOTIFICATION, (uint64_t)t, 0).ret || sys_ntfn_bind((uint64_t)t).ret)
         rt_panic("fs: no timer notification");

@@ -73,6 +73,15 @@ static long split(char *path, uint32_t *dir, const char **name, uint32_t *len)
     return 0;
 }
 
+/* Before a name is made: an entry left naming a free inode by a crash
+ * (README: write ordering) is removed, so the name can be made again. */
+static void drop_dangling(uint32_t dir, const char *name, uint32_t len)
+{
+    if (ext2_drop_dangling(&fs, dir, name, len) == 1)
+        printf("fs: removed the entry '%.*s' of directory inode %u: it named a free inode (a crash's leftover)",
+               (int)len, name, dir);
+}
+
 static uint32_t wire_type(enum ext2_type t)
 {
     return t == EXT2_TYPE_REG ? FS_TYPE_FILE : t == EXT2_TYPE_DIR ? FS_TYPE_DIR
@@ -105,6 +114,8 @@ static long handle_of(struct fs_session *s, const struct msg *m, struct fs_handl
     return fs_err(rc);
 }
 
+/* FS_OPEN: resolves (or creates with FS_O_CREAT) the path; a free handle
+ * of the session. Directories open read-only; symlinks and devices not. */
 static long op_open(struct fs_session *s, const struct msg *m)
 {
     char path[FS_PATH_MAX];
@@ -128,7 +139,10 @@ static long op_open(struct fs_session *s, const struct msg *m)
         rc = split(path, &dir, &name, &len);
         if (rc)
             return rc;
+        drop_dangling(dir, name, len);
         e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
+        if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
+            e = ext2_create(&fs, dir, name, len, (uint16_t)(mode & 0777u), &ino);
     } else if (e == 0 && (flags & FS_O_CREAT) && (flags & FS_O_EXCL)) {
         return FS_EEXIST;
     }
@@ -147,6 +161,8 @@ static long op_open(struct fs_session *s, const struct msg *m)
     return k;
 }
 
+/* FS_READ: up to MR3 bytes at MR2 into the data area (the bulk path of
+ * blkio.c); the count. */
 static long op_read(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
@@ -166,6 +182,8 @@ static long op_read(struct fs_session *s, const struct msg *m)
     return e && !done ? fs_err(e) : (long)done;
 }
 
+/* FS_WRITE: MR3 bytes of the data area at MR2 (the end with FS_O_APPEND);
+ * durable before the reply with FS_O_SYNC; the count written. */
 static long op_write(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
@@ -184,6 +202,12 @@ static long op_write(struct fs_session *s, const struct msg *m)
         return SYS_ERANGE;
     uint32_t done = 0;
     int e = ext2_write(&fs, &ino, off, s->region + FS_DATA_OFFSET, (uint32_t)len, &done);
+    if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0) {
+        /* Space freed since the last sync is usable once that is durable. */
+        uint32_t more = 0;
+        e = ext2_write(&fs, &ino, off + done, s->region + FS_DATA_OFFSET + done, (uint32_t)len - done, &more);
+        done += more;
+    }
     if ((h->flags & FS_O_SYNC) == FS_O_SYNC && done) {
         long src = disk_sync();
         if (src)
@@ -192,6 +216,8 @@ static long op_write(struct fs_session *s, const struct msg *m)
     return e && !done ? fs_err(e) : (long)done;
 }
 
+/* FS_READDIR: entries from byte position MR2 (the cookie), at most MR3;
+ * MR1 of the reply is the next cookie. */
 static long op_readdir(struct fs_session *s, struct msg *m)
 {
     struct fs_handle *h;
@@ -249,17 +275,27 @@ static long op_name(struct fs_session *s, uint64_t op, const struct msg *m)
     if (op == FS_MKDIR) {
         if (m->mr[FS_MR_MODE] > 07777)
             return SYS_EINVAL;
+        drop_dangling(dir, name, len);
         e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
-    } else if (op == FS_RMDIR) {
-        e = ext2_rmdir(&fs, dir, name, len);
-    } else {
-        e = ext2_unlink(&fs, dir, name, len);
+        if (e == EXT2_ENOSPC && disk.deferred.count && disk_sync() == 0)
+            e = ext2_mkdir(&fs, dir, name, len, (uint16_t)(m->mr[FS_MR_MODE] & 0777u), NULL);
+        return fs_err(e);
     }
-    if (e == 0 && op != FS_MKDIR)
+    /* A removal: alone in its sync, written in removal order (README). */
+    if (disk_sync())
+        return FS_EIO;
+    e = op == FS_RMDIR ? ext2_rmdir(&fs, dir, name, len) : ext2_unlink(&fs, dir, name, len);
+    if (e == EXT2_ENOENT && ext2_drop_dangling(&fs, dir, name, len) == 1)
+        e = 0;      /* the name of a crash's leftover: gone now */
+    if (e == 0) {
         session_mark_stale();
+        if (disk_sync_removal())
+            return FS_EIO;
+    }
     return fs_err(e);
 }
 
+/* FS_RENAME: path to path2, bracketed like the other removals. */
 static long op_rename(struct fs_session *s)
 {
     char from[FS_PATH_MAX], to[FS_PATH_MAX];
@@ -275,12 +311,19 @@ static long op_rename(struct fs_session *s)
         rc = split(to, &tdir, &tname, &tlen);
     if (rc)
         return rc;
+    if (disk_sync())
+        return FS_EIO;
+    drop_dangling(tdir, tname, tlen);
     int e = ext2_rename(&fs, fdir, fname, flen, tdir, tname, tlen);
-    if (e == 0)
+    if (e == 0) {
         session_mark_stale();
+        if (disk_sync_removal())
+            return FS_EIO;
+    }
     return fs_err(e);
 }
 
+/* Dispatch (fs.now set first); MR0 of the reply is the result. */
 void ops_handle(struct fs_session *s, uint64_t op, struct msg *m)
 {
     struct fs_handle *h;

@@ -14,7 +14,7 @@
 #include "pvk/fsproto.h"
 #include "pvk/service.h"
 
-#define FSC_REGION_VA 0x0000005000000000ull
+#define FSC_REGION_VA FS_CLIENT_VA
 #define FSC_MAX_FDS 64
 
 struct fsc_fd {

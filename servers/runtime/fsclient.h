@@ -16,8 +16,8 @@
  * is durable (survives a crash of the file server, the block driver or the
  * machine) once fs_fsync on the file returned 0, or at once for a file
  * opened with FS_O_SYNC. A file-server restart makes the open handles of
- * the dead instance fail once with PVK_EPEER_RESTARTED (then FS_EBADF);
- * open them again. fs_fsync and fs_sync also return PVK_EPEER_RESTARTED
+ * the dead instance fail once with PVK_EPEER_RESTARTED (then FS_EBADF;
+ * fs_close of one returns 0); open them again. fs_fsync and fs_sync also return PVK_EPEER_RESTARTED
  * once after a restart (what they were to make durable may be lost); path
  * calls (open, stat, mkdir, ...) the new instance never saw are sent again
  * by the library. A server without a disk or ext2 answers FS_EIO, from
@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define FS_PATH_MAX 256
+#define FS_CLIENT_VA 0x0000005000000000ull   /* the session's region (keep 1 MiB + 4 KiB free there) */
 #define FS_NAME_MAX 255
 
 #define FS_O_RDONLY 0x0u
@@ -73,7 +74,7 @@ struct fs_dirent {
 };
 
 /* Connects to the file server through the endpoint in slot ep_slot (a
- * session; the server's region mapped at 0x5000000000). 0 or an error. */
+ * session; the server's region mapped at FS_CLIENT_VA). 0 or an error. */
 long fs_init(uint64_t ep_slot);
 
 long fs_open(const char *path, unsigned flags, unsigned mode);

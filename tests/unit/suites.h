@@ -50,5 +50,6 @@ Suite *ext2_suite(void);
 Suite *bcache_suite(void);
 Suite *http_suite(void);
 Suite *sockproto_suite(void);
+Suite *fs_crash_suite(void);
 
 #endif

@@ -2,7 +2,8 @@
  * fake device that records every write and barrier: hits and misses, that
  * nothing reaches the device before a sync, the phase order (every write
  * of a phase completed and its barrier passed before the next phase
- * starts; units in device order, contiguous ones merged up to max_run),
+ * starts; units in device order, contiguous ones merged up to max_run;
+ * the removal order: phases permuted, units in first-dirty order),
  * evicting a dirty unit syncs everything, failed writes and reads leave
  * the cache consistent, a partial write of an uncached unit keeps the
  * rest of it, and random operations against a model of the device. */
@@ -136,6 +137,63 @@ START_TEST(test_bcache_write_back_order)
 }
 END_TEST
 
+START_TEST(test_bcache_readahead)
+{
+    static uint8_t ra[4 * BC_UNIT];
+    setup_cache(16, 8);
+    bc_set_readahead(&c, ra, 4);
+    uint8_t u[BC_UNIT], b[16];
+    memset(u, 0x42, sizeof u);
+    ck_assert_int_eq(bc_read(&c, 3 * BC_UNIT + 5, b, sizeof b), 0);      /* units 3..6 in one read */
+    ck_assert_uint_eq(reads, 1);
+    ck_assert_mem_eq(b, dev + 3 * BC_UNIT + 5, sizeof b);
+    for (uint64_t k = 4; k < 7; k++) {
+        ck_assert_int_eq(bc_read(&c, k * BC_UNIT + 100, b, sizeof b), 0);
+        ck_assert_mem_eq(b, dev + k * BC_UNIT + 100, sizeof b);
+    }
+    ck_assert_uint_eq(reads, 1);
+    ck_assert_ptr_null(bc_peek(&c, 7));
+    /* A cached (dirty) unit stops the read-ahead and is not overwritten. */
+    ck_assert_int_eq(bc_write(&c, 10 * BC_UNIT, u, BC_UNIT), 0);
+    ck_assert_int_eq(bc_read(&c, 9 * BC_UNIT, b, sizeof b), 0);
+    ck_assert_uint_eq(reads, 2);
+    ck_assert_int_eq(bc_read(&c, 10 * BC_UNIT, b, sizeof b), 0);
+    ck_assert_mem_eq(b, u, sizeof b);
+    ck_assert_ptr_null(bc_peek(&c, 11));
+    /* At the device's end. */
+    ck_assert_int_eq(bc_read(&c, (DEV_UNITS - 2) * BC_UNIT, b, sizeof b), 0);
+    ck_assert_ptr_nonnull(bc_peek(&c, DEV_UNITS - 1));
+    ck_assert_uint_eq(reads, 3);
+}
+END_TEST
+
+START_TEST(test_bcache_removal_order)
+{
+    setup_cache(16, 8);
+    uint8_t u[BC_UNIT];
+    memset(u, 0x77, sizeof u);
+    /* Dirtied in this order: 9, 45, 3, 22, 4 (4 again later: its first
+     * dirtying counts). Phases 1, 0, 2; in each, first-dirty order, no merging. */
+    const uint64_t units[] = { 9, 45, 3, 22, 4, 9 };
+    for (unsigned i = 0; i < 6; i++)
+        ck_assert_int_eq(bc_write(&c, units[i] * BC_UNIT, u, BC_UNIT), 0);
+    static const uint8_t order[BC_PHASES] = { 1, 0, 2 };
+    ck_assert_int_eq(bc_sync_ordered(&c, order, true), 0);
+    const struct wrec want[] = {
+        { 22, 1, 1 }, { 0, 0, -1 }, { 9, 1, 0 }, { 3, 1, 0 }, { 4, 1, 0 }, { 0, 0, -1 }, { 45, 1, 2 }, { 0, 0, -1 },
+    };
+    ck_assert_uint_eq(nlog, sizeof want / sizeof want[0]);
+    for (unsigned i = 0; i < nlog; i++) {
+        ck_assert_int_eq(wlog[i].phase, want[i].phase);
+        if (want[i].phase >= 0) {
+            ck_assert_uint_eq(wlog[i].first, want[i].first);
+            ck_assert_uint_eq(wlog[i].n, 1);
+        }
+    }
+    ck_assert_uint_eq(c.ndirty, 0);
+}
+END_TEST
+
 START_TEST(test_bcache_partial_write_reads_first)
 {
     setup_cache(16, 8);
@@ -202,9 +260,11 @@ START_TEST(test_bcache_random_model)
     static uint8_t model[DEV_UNITS * BC_UNIT], b[3 * BC_UNIT];
     srand(1234);
     for (int round = 0; round < 4; round++) {
+        static uint8_t ra[4 * BC_UNIT];
         setup_cache(round < 2 ? 5 : 16, 1 + (unsigned)round * 3);
+        bc_set_readahead(&c, ra, round % 2 ? 4 : 0);
         memcpy(model, dev, sizeof dev);
-        for (int op = 0; op < 4000; op++) {
+        for (int op = 0; op < 1500; op++) {
             uint32_t len = 1 + (uint32_t)rand() % (rand() % 4 ? 600 : 2 * BC_UNIT);
             uint64_t off = (uint64_t)rand() % (sizeof dev - len);
             int kind = rand() % 10;
@@ -231,8 +291,11 @@ Suite *bcache_suite(void)
 {
     Suite *s = suite_create("bcache");
     TCase *tc = tcase_create("cache");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bcache_read_hits);
     tcase_add_test(tc, test_bcache_write_back_order);
+    tcase_add_test(tc, test_bcache_readahead);
+    tcase_add_test(tc, test_bcache_removal_order);
     tcase_add_test(tc, test_bcache_partial_write_reads_first);
     tcase_add_test(tc, test_bcache_evict_dirty_syncs);
     tcase_add_test(tc, test_bcache_errors);

@@ -595,6 +595,14 @@ START_TEST(test_shipped_manifest)
     ck_assert_str_eq(e->uses[0], "net");
     ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
 
+    /* The file server: provides the endpoint "fs", stays stopped after a clean exit. */
+    e = manifest_find(&m, MANIFEST_SERVICE, "fs");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->program, "fssrv");
+    ck_assert_str_eq(e->provides, "fs");
+    ck_assert_uint_eq(e->caps, MANIFEST_CAP_DEVMGR);
+    ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
+
     e = manifest_find(&m, MANIFEST_SERVICE, "demo-server");
     ck_assert_ptr_nonnull(e);
     ck_assert_str_eq(e->program, "demo");

@@ -12,7 +12,8 @@
  * during an fsync): an fd of
  * the dead server fails once with PVK_EPEER_RESTARTED, reopening works,
  * every fsync'ed file is logged "fstest: durable PATH SEED SIZE" for the
- * host check. arg 2 (a blank disk): fs_init and later calls fail with
+ * host check. arg 3: the same under restarts the host makes through the
+ * shell (under_load). arg 2 (a blank disk): fs_init and later calls fail with
  * FS_EIO at once. Each way "fstest: N passed, M failed", then power-off
  * (status 0 only if all passed); the host then checks the image
  * (tests/boot/check-fs-image).
@@ -247,7 +248,7 @@ static void bad_input(void)
     rc = ipc_call(PVK_SLOT_USES(0), &m);
     b->recv_slot = 0;
     uint64_t sid = m.mr[1];
-    const uint64_t va = 0x0000006000000000ull;
+    const uint64_t va = 0x0000007000000000ull;
     rc = rc ? rc : (long)m.mr[0];
     rc = rc ? rc : sys_map((uint64_t)slot, RT_SLOT_SELF_PROCESS, va, CAP_R_READ | CAP_R_WRITE).ret;
     check(rc == 0, "a raw session", rc);
@@ -393,6 +394,66 @@ static void restarts(void)
     check(rc == 0, "sync", rc);
 }
 
+/* arg 3: rounds of write + fsync (and a scratch file created and
+ * removed) for LOAD_NS while the shell (fed by the host) restarts fs and
+ * blk0 at moments the test does not know: a round cut by a restart
+ * (PVK_EPEER_RESTARTED or another error) is done again; each file whose
+ * fsync returned 0 is logged durable and never touched again. */
+#define LOAD_NS 6000000000ull
+static void under_load(void)
+{
+    long rc = fs_mkdir("/s", 0755);
+    check(rc == 0 || rc == FS_EEXIST, "mkdir /s", rc);
+    uint64_t end = (uint64_t)sys_time().ret + LOAD_NS;
+    unsigned durable = 0, cut = 0;
+    char path[32], tmp[32];
+    for (uint32_t k = 0; k < 100000 && (uint64_t)sys_time().ret < end; k++) {
+        uint32_t len = 20000 + (k % 7) * 3000, seed = 1000 + k;
+        pattern(buf, len, seed);
+        snprintf(path, sizeof path, "/s/f%u", k);
+        snprintf(tmp, sizeof tmp, "/s/tmp%u", k);
+        bool ok = false;
+        uint64_t give_up = (uint64_t)sys_time().ret + 8000000000ull;   /* a server that cannot reach blk0 retries each second */
+        for (int attempt = 0; attempt < 1000 && !ok && (uint64_t)sys_time().ret < give_up; attempt++) {
+            rc = write_file(tmp, buf, 3000, 1000, 0);
+            if (rc == 0)
+                rc = fs_unlink(tmp);
+            if (rc == 0 || rc == SYS_ENOENT)
+                rc = 0;
+            long fd = rc ? rc : fs_open(path, FS_O_RDWR | FS_O_CREAT | FS_O_TRUNC, 0644);
+            rc = fd;
+            for (uint32_t off = 0; fd >= 0 && off < len && rc >= 0; off += 8192) {
+                uint32_t n = len - off < 8192 ? len - off : 8192;
+                rc = fs_write(fd, buf + off, n, off);
+                if (rc >= 0 && rc != (long)n)
+                    rc = SYS_EINVAL;
+            }
+            if (rc >= 0)
+                rc = fs_fsync(fd);
+            if (fd >= 0)
+                fs_close(fd);
+            ok = rc == 0;
+            if (!ok) {
+                cut++;
+                printf("fstest: round %u cut (%ld); again", k, rc);
+                sys_sleep((uint64_t)sys_time().ret + 20000000ull);   /* let a restart finish */
+            }
+        }
+        if (!ok) {
+            check(false, "a round of write + fsync under restarts", (long)k);
+            break;
+        }
+        printf("fstest: durable %s %u %u", path, seed, len);
+        durable++;
+    }
+    printf("fstest: %u files durable, %u rounds cut by restarts", durable, cut);
+    check(durable >= 10, "rounds completed under restarts", durable);
+    rc = fs_sync();
+    check(rc == 0 || rc == PVK_EPEER_RESTARTED, "sync", rc);
+    if (rc == PVK_EPEER_RESTARTED)
+        check(fs_sync() == 0, "sync again", 0);
+}
+
 int main(uint64_t arg)
 {
     long rc = fs_init(PVK_SLOT_USES(0));
@@ -405,7 +466,9 @@ int main(uint64_t arg)
         check(rc == 0, "fs_init", rc);
     }
     if (rc == 0) {
-        if (arg == 1) {
+        if (arg == 3) {
+            under_load();
+        } else if (arg == 1) {
             restarts();
         } else {
             host_files();
