@@ -48,5 +48,6 @@ Suite *superv_suite(void);
 Suite *lwip_suite(void);
 Suite *ext2_suite(void);
 Suite *http_suite(void);
+Suite *http_reply_suite(void);
 
 #endif
