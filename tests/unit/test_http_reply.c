@@ -206,6 +206,9 @@ START_TEST(error_replies)
         }
     }
     ck_assert_str_eq(http_reason(599), "Unknown");
+    /* The largest: every status with the longest optional fields fits HTTP_REPLY_MIN. */
+    for (int st = 100; st < 600; st++)
+        CHECK(http_error_reply(buf, sizeof buf, st, false, true, UINT64_MAX, UINT64_MAX) > 0);
 }
 END_TEST
 
