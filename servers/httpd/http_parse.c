@@ -291,6 +291,8 @@ static int scan_byte(struct http_parser *p, const uint8_t *buf, size_t i)
 
 long http_parse(struct http_parser *p, const uint8_t *buf, size_t len, struct http_request *req)
 {
+    if (len < p->scanned)
+        http_parser_init(p); /* not the same bytes as before (a misuse): start over */
     for (size_t i = p->scanned; i < len; i++) {
         int v = scan_byte(p, buf, i);
         if (v == 0)

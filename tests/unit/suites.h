@@ -51,5 +51,6 @@ Suite *bcache_suite(void);
 Suite *http_suite(void);
 Suite *sockproto_suite(void);
 Suite *fs_crash_suite(void);
+Suite *http_reply_suite(void);
 
 #endif
