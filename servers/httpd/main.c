@@ -45,6 +45,8 @@ struct conn {
     char *out;
     size_t out_len, out_off;
     bool close_after;
+    char path[FS_PATH_MAX];     /* the file's full path: opened again if the file server restarts */
+    struct fs_stat st;          /* and what it was then (the same file, or the answer is cut) */
     /* The request being answered, for the log line. */
     struct {
         struct http_request req;
@@ -202,6 +204,8 @@ static int open_file(struct conn *c, const struct http_request *req, struct fs_s
     }
     if (fd >= 0) {
         c->fd = fd;
+        memcpy(c->path, full, sizeof full);
+        c->st = *st;
         return 0;
     }
     if (fd == SYS_ENOENT || fd == FS_ENOTDIR || fd == FS_EISDIR || fd == FS_ENAMETOOLONG)
@@ -312,6 +316,30 @@ static void parse_next(struct conn *c)
     answer(c, &c->log.req);
 }
 
+/* The file server restarted under an answer (its handles are gone): the
+ * same file opened again, if it is still the same (inode, size, time), so
+ * the client never notices. False if not. */
+static bool reopen(struct conn *c)
+{
+    fs_close(c->fd);
+    c->fd = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        long fd = fs_open(c->path, FS_O_RDONLY, 0);
+        if (fd == PVK_EPEER_RESTARTED || fd == SYS_EDEAD)
+            continue;
+        struct fs_stat now;
+        if (fd < 0)
+            return false;
+        if (fs_fstat(fd, &now) != 0 || now.ino != c->st.ino || now.size != c->st.size || now.mtime != c->st.mtime) {
+            fs_close(fd);
+            return false;
+        }
+        c->fd = fd;
+        return true;
+    }
+    return false;
+}
+
 /* Sends what it can of the answer without waiting. False if the
  * connection was closed. */
 static bool pump(struct conn *c)
@@ -332,6 +360,8 @@ static bool pump(struct conn *c)
         if (c->out_off == c->out_len && c->body_off < c->body_end) {
             uint64_t want = c->body_end - c->body_off;
             long n = fs_read(c->fd, c->out, want < OUT_CAP ? (size_t)want : OUT_CAP, c->body_off);
+            if (n < 0 && reopen(c))
+                n = fs_read(c->fd, c->out, want < OUT_CAP ? (size_t)want : OUT_CAP, c->body_off);
             if (n <= 0) {           /* the file shrank or the file server failed: the length is promised */
                 printf("httpd: reading for %s: error %ld; connection closed", c->log.req.path, n);
                 conn_close(c);
