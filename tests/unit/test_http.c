@@ -121,6 +121,14 @@ START_TEST(pipelined)
     ck_assert_int_eq(http_parse(&p, (const uint8_t *)two + first, strlen(two) - first, &req),
                      (long)(strlen(two) - first));
     ck_assert_str_eq(req.path, "/2");
+    /* Handed fewer bytes than it already scanned (a misuse), it starts over. */
+    http_parser_init(&p);
+    ck_assert_int_eq(http_parse(&p, (const uint8_t *)two, 10, &req), 0);
+    ck_assert_int_eq(http_parse(&p, (const uint8_t *)two, first, &req), (long)first);
+    http_parser_init(&p);
+    ck_assert_int_eq(http_parse(&p, (const uint8_t *)two, 10, &req), 0);
+    ck_assert_int_eq(http_parse(&p, (const uint8_t *)two, 4, &req), 0);
+    ck_assert_int_eq(http_parse(&p, (const uint8_t *)two, first, &req), (long)first);
 }
 END_TEST
 
