@@ -150,9 +150,13 @@ static uint64_t given_slot(struct service *sv)
 /* A send capability to the device manager, badged privileged. */
 static uint64_t devmgr_copy(struct service *sv)
 {
+    /* The same badge for every instance of a service: the drivers know a
+     * client by the badge devmgr mints from it, so a restarted service's
+     * open replaces its dead instance's (and its region) instead of taking
+     * another client slot and another region out of the driver's DMA pool. */
     uint64_t s = devmgr_ep ? given_slot(sv) : 0;
     if (!s || sys_cap_copy(devmgr_ep, s, CAP_R_WRITE | CAP_R_GRANT,
-                           DEVMGR_PRIV_BADGE | (++badge_count & 0xffffu)).ret != 0) {
+                           DEVMGR_PRIV_BADGE | ((uint64_t)(sv - services) + 1)).ret != 0) {
         printf("init: %s: no device manager to give it; slot %d left empty", sv->name, SLOT_DEVMGR);
         return 0;
     }
