@@ -9,6 +9,7 @@
  *   TCP send: SOCK_SEND moves the client's tx_head; the bytes are copied
  *   into lwIP (tcp_write with COPY) as its send buffer has room, and again
  *   whenever data is acknowledged (sent callback) or every second (poll).
+ *   No Nagle (TCP_NODELAY on every connection).
  *   UDP: whole datagrams as records (pvk/sockproto.h) in both rings.
  *   Close: a TCP socket goes CLOSING; what is queued is sent, then FIN;
  *   after CLOSE_LINGER_MS it is aborted whatever its state. */
@@ -249,6 +250,10 @@ static void attach_tcp(struct nsock *ns, struct tcp_pcb *pcb)
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
     tcp_poll(pcb, on_poll, 2);      /* every second (TCP_SLOW_INTERVAL 500 ms) */
+    /* No Nagle: each SOCK_SEND goes out at once. Bulk data still leaves in
+     * full segments (the ring hands lwIP large pieces); a response sent as
+     * header then body must not wait for the peer's delayed ACK. */
+    tcp_nagle_disable(pcb);
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)

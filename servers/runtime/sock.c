@@ -26,7 +26,7 @@ _Static_assert(SOCK_ECONNRESET == SOCKP_ECONNRESET && SOCK_ECONNREFUSED == SOCKP
 
 #define RING      SOCK_RING_BYTES
 #define PROBE_NS  (150ull * 1000000ull)
-#define HANDLES   32u
+#define HANDLES   48u
 
 struct csock {
     bool used, udp;

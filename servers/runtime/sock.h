@@ -22,7 +22,7 @@
  * When the network server restarts, every socket made before answers
  * SOCK_ECONNRESET (sock_poll: ERR | HUP) until closed, within about 150 ms
  * even in a wait; new sockets go to the new server instance. The wire
- * protocol and the limits (16 sockets per process, 32 KiB rings) are in
+ * protocol and the limits (32 sockets per process, 16 KiB rings) are in
  * pvk/sockproto.h and servers/net/README.md. */
 #ifndef RT_SOCK_H
 #define RT_SOCK_H

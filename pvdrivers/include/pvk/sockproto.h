@@ -75,9 +75,9 @@
 #define SOCKP_EUNREACH     (-85)
 
 /* Limits. */
-#define SOCK_MAX_SOCKETS   16u                  /* per session (signal bits 0..15) */
+#define SOCK_MAX_SOCKETS   32u                  /* per session (signal bits 0..31) */
 #define SOCK_MAX_SESSIONS  4u                   /* clients at once */
-#define SOCK_RING_BYTES    (32u * 1024u)        /* each ring; a power of two */
+#define SOCK_RING_BYTES    (16u * 1024u)        /* each ring; a power of two */
 #define SOCK_DGRAM_MAX     1472u                /* a UDP payload (one Ethernet frame) */
 #define SOCK_MAX_BACKLOG   8u
 
