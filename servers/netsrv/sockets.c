@@ -24,6 +24,10 @@
 #define CLOSE_LINGER_MS 10000u
 #define UDP_RX_MAX      (RING / 2)          /* a received datagram larger than this is dropped */
 
+/* pending exists only while the rx ring is full, so it holds at most
+ * TCP_WND - RING bytes: within a pbuf chain's 16-bit tot_len. */
+_Static_assert(TCP_WND - RING < 0xffff, "a socket's pending chain fits a pbuf's tot_len");
+
 static long map_err(err_t e)
 {
     switch (e) {
