@@ -9,7 +9,8 @@
  *   TCP send: SOCK_SEND moves the client's tx_head; the bytes are copied
  *   into lwIP (tcp_write with COPY) as its send buffer has room, and again
  *   whenever data is acknowledged (sent callback) or every second (poll).
- *   No Nagle (TCP_NODELAY on every connection).
+ *   Nagle's algorithm is on unless the client turns it off (SOCK_NODELAY,
+ *   on a connection or on a listener for the connections it accepts).
  *   UDP: whole datagrams as records (pvk/sockproto.h) in both rings.
  *   Close: a TCP socket goes CLOSING; what is queued is sent, then FIN;
  *   after CLOSE_LINGER_MS it is aborted whatever its state. */
@@ -254,10 +255,8 @@ static void attach_tcp(struct nsock *ns, struct tcp_pcb *pcb)
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
     tcp_poll(pcb, on_poll, 2);      /* every second (TCP_SLOW_INTERVAL 500 ms) */
-    /* No Nagle: each SOCK_SEND goes out at once. Bulk data still leaves in
-     * full segments (the ring hands lwIP large pieces); a response sent as
-     * header then body must not wait for the peer's delayed ACK. */
-    tcp_nagle_disable(pcb);
+    if (ns->nodelay)
+        tcp_nagle_disable(pcb);
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -272,6 +271,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     ns->state = SOCK_ST_PENDING;
     ns->listener = (int8_t)l->index;
+    ns->nodelay = l->nodelay;
     ns->peer_addr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
     ns->peer_port = pcb->remote_port;
     attach_tcp(ns, pcb);
@@ -470,6 +470,18 @@ long op_recvd(struct nsock *ns, uint32_t new_tail)
         rx_fill(ns);
     }
     sock_publish(ns);
+    return 0;
+}
+
+long op_nodelay(struct nsock *ns, bool on)
+{
+    ns->nodelay = on;
+    if (ns->tcp && ns->state != SOCK_ST_LISTEN) {
+        if (on)
+            tcp_nagle_disable(ns->tcp);
+        else
+            tcp_nagle_enable(ns->tcp);
+    }
     return 0;
 }
 

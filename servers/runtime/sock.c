@@ -370,6 +370,17 @@ long sock_shutdown_send(long s)
     return call(SOCK_SHUTDOWN, c->srv, 0, 0, &m);
 }
 
+long sock_tcp_nodelay(long s, bool on)
+{
+    struct csock *c = get(s);
+    if (!c || c->udp)
+        return SYS_EINVAL;
+    if (!alive(c))
+        return SOCK_ECONNRESET;
+    struct msg m;
+    return call(SOCK_NODELAY, c->srv, on ? 1 : 0, 0, &m);
+}
+
 /* --- UDP ------------------------------------------------------------------------- */
 
 long sock_udp_bind(uint32_t addr, uint16_t port)

@@ -27,6 +27,7 @@
 #ifndef RT_SOCK_H
 #define RT_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,13 @@ long sock_send_all(long s, const void *buf, size_t len, uint64_t deadline);
 long sock_recv(long s, void *buf, size_t cap, uint64_t deadline);
 /* Ends our sending side (FIN) after what is queued; receiving goes on. */
 long sock_shutdown_send(long s);
+/* Nagle's algorithm (on by default: small sends wait while data is
+ * unacknowledged, so they leave in fewer, fuller segments) off with
+ * on = true, like TCP_NODELAY: every send goes out at once. Set on a
+ * listener, it holds for the connections it accepts. A server that sends
+ * a response in several pieces (header, then body) should turn Nagle off
+ * (on = true) or, better, send the response in one sock_send_all. */
+long sock_tcp_nodelay(long s, bool on);
 
 /* UDP. bind: a socket on addr:port (port 0: any free one). sendto: one
  * datagram. recvfrom: one datagram (cut at cap; its full length is
