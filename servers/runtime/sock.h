@@ -7,7 +7,7 @@
  *
  *   sock_init(PVK_SLOT_USES(0));
  *   long l = sock_tcp_listen(SOCK_ANY, 8080, 16);
- *   long c = sock_accept(l, SOCK_FOREVER);
+ *   long c = sock_accept(l, NULL, NULL, SOCK_FOREVER);
  *   long n = sock_recv(c, buf, sizeof buf, sock_after_ms(5000));
  *   sock_send_all(c, buf, n, SOCK_FOREVER);
  *   sock_close(c);
