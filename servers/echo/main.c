@@ -14,7 +14,7 @@
 
 static struct sock_poll set[2 + MAX_CONNS];
 static unsigned nset;
-static char buf[4096];
+static char buf[16384];
 
 static void drop(unsigned i)
 {

@@ -48,6 +48,7 @@ struct nsock {
     uint8_t index;
     uint8_t state;              /* enum sock_state */
     bool eof, shut_wanted, shut_done;
+    bool nodelay;               /* Nagle off (a listener: for what it accepts) */
     int32_t error;              /* 0 or the error published with SOCK_F_ERR */
     struct tcp_pcb *tcp;
     struct udp_pcb *udp;
@@ -100,6 +101,7 @@ long op_udp_bind(struct session *s, uint32_t addr, uint16_t port);
 long op_send(struct nsock *ns, uint32_t new_head);
 long op_recvd(struct nsock *ns, uint32_t new_tail);
 long op_shutdown(struct nsock *ns);
+long op_nodelay(struct nsock *ns, bool on);
 long op_close(struct nsock *ns);
 /* Ends a socket at once (session ending): connections aborted. */
 void sock_abort(struct nsock *ns);

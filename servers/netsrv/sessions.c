@@ -232,6 +232,10 @@ static long session_call(struct session *s, struct msg *m)
         if (!(ns = sock_arg(s, a, ST(CONNECTED) | ST(CONNECTING))))
             return sock_arg(s, a, USABLE) ? SOCKP_ENOTCONN : SYS_EINVAL;
         return op_shutdown(ns);
+    case SOCK_NODELAY:
+        if (!(ns = sock_arg(s, a, ST(LISTEN) | ST(CONNECTING) | ST(CONNECTED))) || b > 1)
+            return SYS_EINVAL;
+        return op_nodelay(ns, b == 1);
     case SOCK_CLOSE:
         if (!(ns = sock_arg(s, a, USABLE)))
             return SYS_EINVAL;

@@ -9,6 +9,8 @@
  *   TCP send: SOCK_SEND moves the client's tx_head; the bytes are copied
  *   into lwIP (tcp_write with COPY) as its send buffer has room, and again
  *   whenever data is acknowledged (sent callback) or every second (poll).
+ *   Nagle's algorithm is on unless the client turns it off (SOCK_NODELAY,
+ *   on a connection or on a listener for the connections it accepts).
  *   UDP: whole datagrams as records (pvk/sockproto.h) in both rings.
  *   Close: a TCP socket goes CLOSING; what is queued is sent, then FIN;
  *   after CLOSE_LINGER_MS it is aborted whatever its state. */
@@ -23,6 +25,11 @@
 #define CLOSE_LINGER_MS 10000u
 #define UDP_RX_MAX      (RING / 2)          /* a received datagram larger than this is dropped */
 
+/* pending exists only while the rx ring is full, so it holds at most
+ * TCP_WND - RING bytes: within a pbuf chain's 16-bit tot_len. */
+_Static_assert(TCP_WND - RING < 0xffff, "a socket's pending chain fits a pbuf's tot_len");
+
+/* An lwIP error as the protocol's error code. */
 static long map_err(err_t e)
 {
     switch (e) {
@@ -62,6 +69,7 @@ static void ring_put_pbuf(uint8_t *ring, uint32_t pos, struct pbuf *p, uint16_t 
         pbuf_copy_partial(p, ring, (u16_t)(n - first), (u16_t)(off + first));
 }
 
+/* No more callbacks into a socket from pcb. */
 static void detach_tcp(struct tcp_pcb *pcb)
 {
     tcp_arg(pcb, NULL);
@@ -162,6 +170,9 @@ static err_t tx_push(struct nsock *ns)
     return ERR_OK;
 }
 
+/* lwIP's receive callback: data queued and moved into the rx ring as far
+ * as it has room, or the peer's FIN (EOF once the ring is drained).
+ * CLOSING sockets and detached pcbs: discarded, the window opened. */
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
     struct nsock *ns = arg;
@@ -189,6 +200,8 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     return ERR_OK;
 }
 
+/* Data was acknowledged: more of the tx ring goes to lwIP (a CLOSING
+ * socket may finish closing here); the client is told there is room. */
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
     (void)pcb;
@@ -205,6 +218,8 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     return e;
 }
 
+/* Every second: the same as an acknowledgement (a tcp_write that found
+ * lwIP's memory full is tried again even if nothing is in flight). */
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
     return on_sent(arg, pcb, 0);
@@ -241,6 +256,7 @@ static void on_err(void *arg, err_t err)
     sock_mark(ns);
 }
 
+/* ns takes pcb: its callbacks, the poll every second, Nagle as asked. */
 static void attach_tcp(struct nsock *ns, struct tcp_pcb *pcb)
 {
     ns->tcp = pcb;
@@ -249,8 +265,13 @@ static void attach_tcp(struct nsock *ns, struct tcp_pcb *pcb)
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
     tcp_poll(pcb, on_poll, 2);      /* every second (TCP_SLOW_INTERVAL 500 ms) */
+    if (ns->nodelay)
+        tcp_nagle_disable(pcb);
 }
 
+/* A new connection on listener arg: a PENDING socket of the same session
+ * in the listener's queue, or a reset when the queue (backlog) is full or
+ * the session has no socket free. */
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     struct nsock *l = arg;
@@ -263,6 +284,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     ns->state = SOCK_ST_PENDING;
     ns->listener = (int8_t)l->index;
+    ns->nodelay = l->nodelay;
     ns->peer_addr = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)));
     ns->peer_port = pcb->remote_port;
     attach_tcp(ns, pcb);
@@ -273,6 +295,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
+/* tcp_connect completed: CONNECTED, queued data goes out. */
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
     (void)pcb;
@@ -290,6 +313,8 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 
 /* --- UDP ------------------------------------------------------------------------------ */
 
+/* A datagram for a UDP socket: one record in the rx ring, or dropped
+ * (counted in the slot) when the ring has no room or it is too large. */
 static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
     (void)pcb;
@@ -461,6 +486,18 @@ long op_recvd(struct nsock *ns, uint32_t new_tail)
         rx_fill(ns);
     }
     sock_publish(ns);
+    return 0;
+}
+
+long op_nodelay(struct nsock *ns, bool on)
+{
+    ns->nodelay = on;
+    if (ns->tcp && ns->state != SOCK_ST_LISTEN) {
+        if (on)
+            tcp_nagle_disable(ns->tcp);
+        else
+            tcp_nagle_enable(ns->tcp);
+    }
     return 0;
 }
 

@@ -26,7 +26,7 @@ _Static_assert(SOCK_ECONNRESET == SOCKP_ECONNRESET && SOCK_ECONNREFUSED == SOCKP
 
 #define RING      SOCK_RING_BYTES
 #define PROBE_NS  (150ull * 1000000ull)
-#define HANDLES   32u
+#define HANDLES   48u
 
 struct csock {
     bool used, udp;
@@ -368,6 +368,17 @@ long sock_shutdown_send(long s)
         return SOCK_ECONNRESET;
     struct msg m;
     return call(SOCK_SHUTDOWN, c->srv, 0, 0, &m);
+}
+
+long sock_tcp_nodelay(long s, bool on)
+{
+    struct csock *c = get(s);
+    if (!c || c->udp)
+        return SYS_EINVAL;
+    if (!alive(c))
+        return SOCK_ECONNRESET;
+    struct msg m;
+    return call(SOCK_NODELAY, c->srv, on ? 1 : 0, 0, &m);
 }
 
 /* --- UDP ------------------------------------------------------------------------- */

@@ -7,7 +7,7 @@
  *
  *   sock_init(PVK_SLOT_USES(0));
  *   long l = sock_tcp_listen(SOCK_ANY, 8080, 16);
- *   long c = sock_accept(l, SOCK_FOREVER);
+ *   long c = sock_accept(l, NULL, NULL, SOCK_FOREVER);
  *   long n = sock_recv(c, buf, sizeof buf, sock_after_ms(5000));
  *   sock_send_all(c, buf, n, SOCK_FOREVER);
  *   sock_close(c);
@@ -22,11 +22,12 @@
  * When the network server restarts, every socket made before answers
  * SOCK_ECONNRESET (sock_poll: ERR | HUP) until closed, within about 150 ms
  * even in a wait; new sockets go to the new server instance. The wire
- * protocol and the limits (16 sockets per process, 32 KiB rings) are in
+ * protocol and the limits (32 sockets per process, 16 KiB rings) are in
  * pvk/sockproto.h and servers/net/README.md. */
 #ifndef RT_SOCK_H
 #define RT_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,13 @@ long sock_send_all(long s, const void *buf, size_t len, uint64_t deadline);
 long sock_recv(long s, void *buf, size_t cap, uint64_t deadline);
 /* Ends our sending side (FIN) after what is queued; receiving goes on. */
 long sock_shutdown_send(long s);
+/* Nagle's algorithm (on by default: small sends wait while data is
+ * unacknowledged, so they leave in fewer, fuller segments) off with
+ * on = true, like TCP_NODELAY: every send goes out at once. Set on a
+ * listener, it holds for the connections it accepts. A server that sends
+ * a response in several pieces (header, then body) should turn Nagle off
+ * (on = true) or, better, send the response in one sock_send_all. */
+long sock_tcp_nodelay(long s, bool on);
 
 /* UDP. bind: a socket on addr:port (port 0: any free one). sendto: one
  * datagram. recvfrom: one datagram (cut at cap; its full length is

@@ -31,6 +31,8 @@
  *   SOCK_SHUTDOWN  MR1 socket                  -> 0 (FIN after what is queued)
  *   SOCK_CLOSE     MR1 socket                  -> 0
  *   SOCK_ADDR      -                           -> the local IPv4 address (0: none)
+ *   SOCK_NODELAY   MR1 socket, MR2 0/1         -> 0 (Nagle off with 1; on a listener:
+ *                                                 for the connections it accepts)
  *
  * Rings. Each socket has an rx ring (server writes, client reads) and a tx
  * ring (client writes, server reads) of SOCK_RING_BYTES each, indexed by
@@ -64,6 +66,7 @@
 #define SOCK_SHUTDOWN  0x5309ull
 #define SOCK_CLOSE     0x530aull
 #define SOCK_ADDR      0x530bull
+#define SOCK_NODELAY   0x530cull
 
 #define SOCK_ENOSESSION (-90)   /* the server does not know the token (it restarted) */
 /* Errors on the wire; servers/runtime/sock.h gives them their SOCK_E* names. */
@@ -75,9 +78,9 @@
 #define SOCKP_EUNREACH     (-85)
 
 /* Limits. */
-#define SOCK_MAX_SOCKETS   16u                  /* per session (signal bits 0..15) */
+#define SOCK_MAX_SOCKETS   32u                  /* per session (signal bits 0..31) */
 #define SOCK_MAX_SESSIONS  4u                   /* clients at once */
-#define SOCK_RING_BYTES    (32u * 1024u)        /* each ring; a power of two */
+#define SOCK_RING_BYTES    (16u * 1024u)        /* each ring; a power of two */
 #define SOCK_DGRAM_MAX     1472u                /* a UDP payload (one Ethernet frame) */
 #define SOCK_MAX_BACKLOG   8u
 
