@@ -340,37 +340,44 @@ static bool reopen(struct conn *c)
     return false;
 }
 
+/* Fills c->out with what comes next: the head (if not sent yet) and as
+ * much of the body as fits after it, so that a small answer is one send
+ * (one segment) and a large one goes out in OUT_CAP pieces. False if the
+ * file cannot be read (the connection is closed: its length was promised). */
+static bool refill(struct conn *c)
+{
+    size_t n = 0;
+    if (c->head_off < c->head_len) {
+        n = c->head_len - c->head_off;
+        memcpy(c->out, c->head + c->head_off, n);
+        c->head_off = c->head_len;
+    }
+    if (c->body_off < c->body_end) {
+        uint64_t want = c->body_end - c->body_off;
+        size_t room = OUT_CAP + HEAD_CAP - n, ask = want < room ? (size_t)want : room;
+        long got = fs_read(c->fd, c->out + n, ask, c->body_off);
+        if (got < 0 && reopen(c))
+            got = fs_read(c->fd, c->out + n, ask, c->body_off);
+        if (got <= 0) {             /* the file shrank or the file server failed */
+            printf("httpd: reading %s: error %ld; connection closed", c->path, got);
+            conn_close(c);
+            return false;
+        }
+        n += (size_t)got;
+        c->body_off += (uint64_t)got;
+    }
+    c->out_off = 0;
+    c->out_len = n;
+    return true;
+}
+
 /* Sends what it can of the answer without waiting. False if the
  * connection was closed. */
 static bool pump(struct conn *c)
 {
     while (c->busy) {
-        if (c->head_off < c->head_len) {
-            long n = sock_send(c->s, c->head + c->head_off, c->head_len - c->head_off, SOCK_NOWAIT);
-            if (n == SYS_EAGAIN || n == SYS_ETIMEOUT)
-                return true;
-            if (n <= 0) {
-                conn_close(c);
-                return false;
-            }
-            c->head_off += (size_t)n;
-            c->deadline = now_ns() + SEND_TIMEOUT_MS * NS_PER_MS;
-            continue;
-        }
-        if (c->out_off == c->out_len && c->body_off < c->body_end) {
-            uint64_t want = c->body_end - c->body_off;
-            long n = fs_read(c->fd, c->out, want < OUT_CAP ? (size_t)want : OUT_CAP, c->body_off);
-            if (n < 0 && reopen(c))
-                n = fs_read(c->fd, c->out, want < OUT_CAP ? (size_t)want : OUT_CAP, c->body_off);
-            if (n <= 0) {           /* the file shrank or the file server failed: the length is promised */
-                printf("httpd: reading for %s: error %ld; connection closed", c->log.req.path, n);
-                conn_close(c);
-                return false;
-            }
-            c->out_off = 0;
-            c->out_len = (size_t)n;
-            c->body_off += (uint64_t)n;
-        }
+        if (c->out_off == c->out_len && (c->head_off < c->head_len || c->body_off < c->body_end) && !refill(c))
+            return false;
         if (c->out_off < c->out_len) {
             long n = sock_send(c->s, c->out + c->out_off, c->out_len - c->out_off, SOCK_NOWAIT);
             if (n == SYS_EAGAIN || n == SYS_ETIMEOUT)
@@ -418,6 +425,7 @@ static bool listen_now(void)
     long l = sock_tcp_listen(SOCK_ANY, port, MAX_CONNS);
     if (l < 0)
         return false;
+    sock_tcp_nodelay(l, true);  /* each send is a whole answer or a large piece: no need to wait */
     listener = l;
     return true;
 }
@@ -496,7 +504,7 @@ int main(uint64_t arg)
         conns[i].s = -1;
         conns[i].fd = -1;
         conns[i].in = malloc(IN_CAP);
-        conns[i].out = malloc(OUT_CAP);
+        conns[i].out = malloc(OUT_CAP + HEAD_CAP);
         if (!conns[i].in || !conns[i].out) {
             printf("httpd: out of memory for %u connections", MAX_CONNS);
             return 1;

@@ -66,29 +66,48 @@ static void client_error(long rc, const char *during)
 
 /* --- the netif -------------------------------------------------------------- */
 
-/* lwIP's output: the frame (a pbuf chain) copied out, padded to the Ethernet
- * minimum, and sent. ERR_MEM when no buffer is free (lwIP's senders retry). */
+/* lwIP's output: the frame (a pbuf chain) copied into a netclient buffer,
+ * padded to the Ethernet minimum, and queued; the main loop rings the
+ * driver's doorbell once before it waits (tx_unkicked). ERR_MEM when no
+ * buffer is free (lwIP's senders retry). */
+static bool tx_unkicked;
+
+/* Rings the driver's doorbell for what was queued (frames, lent buffers). */
+static void flush_tx(void)
+{
+    if (tx_unkicked || client.unkicked)
+        netc_kick(&client);
+    tx_unkicked = false;
+}
 static err_t net0_linkoutput(struct netif *netif, struct pbuf *p)
 {
     (void)netif;
-    static uint8_t frame[NET_MAX_FRAME];
-    if (p->tot_len > sizeof frame)
+    if (p->tot_len > NET_MAX_FRAME)
         return ERR_BUF;
+    uint64_t off;
+    if (!netc_buf_alloc(&client, &off)) {
+        netc_kick(&client);             /* let the driver take what is queued */
+        netc_reclaim(&client);
+        if (!netc_buf_alloc(&client, &off))
+            return ERR_MEM;             /* TCP retransmits */
+    }
+    uint8_t *frame = netc_buf(&client, off);
     uint32_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
     if (len < ETH_MIN_FRAME) {
         memset(frame + len, 0, ETH_MIN_FRAME - len);
         len = ETH_MIN_FRAME;
     }
-    long rc = netc_send(&client, frame, len, 0);
-    if (rc == SYS_EBUSY) {
+    if (!netc_queue_buf(&client, off, len, 0)) {
+        netc_kick(&client);
         netc_reclaim(&client);
-        rc = netc_send(&client, frame, len, 0);
+        if (!netc_queue_buf(&client, off, len, 0)) {
+            netc_buf_free(&client, off);
+            if (client.broken)
+                client_error(client.why, "send");
+            return ERR_MEM;
+        }
     }
-    if (rc < 0) {
-        if (rc != SYS_EBUSY)
-            client_error(rc, "send");
-        return ERR_MEM;
-    }
+    tx_unkicked = true;
     return ERR_OK;
 }
 
@@ -259,6 +278,12 @@ int main(uint64_t arg)
         u32_t wait_ms = sys_timeouts_sleeptime();
         if (wait_ms > MAX_WAIT_MS)
             wait_ms = MAX_WAIT_MS;
+        /* Frames lwIP queued since the last doorbell go to the driver with
+         * one: it runs at a higher priority, so a doorbell per frame would
+         * cost two context switches per frame. The doorbell rings before
+         * each wait and before each reply (a reply may run the caller
+         * first, and its answer must not wait for that). */
+        flush_tx();
         uint64_t deadline = busy ? 1 : now_ns() + (uint64_t)(wait_ms ? wait_ms : 1) * NS_PER_MS;
         if (client.dead)
             deadline = now_ns() + 10 * NS_PER_MS;   /* netclient reconnects on its next call */
@@ -282,6 +307,7 @@ int main(uint64_t arg)
                 rt_panic("net: out of slots");
         }
         sessions_handle(&m, cap);
+        flush_tx();
         ipc_reply(&m);
         struct ipc_buffer *b = rt_ipc_buffer();
         if (b->send_cap) {                  /* the handler's copy for the reply */
