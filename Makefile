@@ -156,7 +156,7 @@ $(BUNDLE): $(USER_PROGRAMS) $(BUNDLE_MANIFEST)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_EXTRA := $(wildcard pvdrivers/virtio/*.c) servers/devmgr/pci.c \
-              servers/runtime/manifest.c servers/runtime/superv.c servers/netsrv/ipaddr.c \
+              servers/runtime/manifest.c servers/runtime/superv.c servers/netsrv/ipaddr.c servers/netsrv/csum.c \
               $(wildcard servers/fs/*.c) $(HTTPD_CORE_SRCS)              # pure user-space code
 UNIT_LIBS := $(filter-out kernel/lib/string.c,$(wildcard kernel/lib/*.c))    # the host libc has its own strings
 HOST_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Ikernel/include -Ikernel/lib/include \

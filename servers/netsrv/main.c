@@ -21,6 +21,7 @@
 #include "runtime.h"
 #include "netclient.h"
 #include "netsrv.h"
+#include "csum.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
 
@@ -71,6 +72,8 @@ static void client_error(long rc, const char *during)
  * driver's doorbell once before it waits (tx_unkicked). ERR_MEM when no
  * buffer is free (lwIP's senders retry). */
 static bool tx_unkicked;
+static bool csum_offload;           /* net0 completes TCP checksums (NET_INFO_CSUM) */
+
 
 /* Rings the driver's doorbell for what was queued (frames, lent buffers). */
 static void flush_tx(void)
@@ -93,14 +96,17 @@ static err_t net0_linkoutput(struct netif *netif, struct pbuf *p)
     }
     uint8_t *frame = netc_buf(&client, off);
     uint32_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+    /* With offload, lwIP left TCP checksums 0 (NETIF_CHECKSUM_GEN_TCP off on
+     * net0); the device completes them (csum.h). */
+    uint32_t flags = csum_offload ? csum_tcp_offload(frame, len) : 0;
     if (len < ETH_MIN_FRAME) {
         memset(frame + len, 0, ETH_MIN_FRAME - len);
         len = ETH_MIN_FRAME;
     }
-    if (!netc_queue_buf(&client, off, len, 0)) {
+    if (!netc_queue_buf(&client, off, len, flags)) {
         netc_kick(&client);
         netc_reclaim(&client);
-        if (!netc_queue_buf(&client, off, len, 0)) {
+        if (!netc_queue_buf(&client, off, len, flags)) {
             netc_buf_free(&client, off);
             if (client.broken)
                 client_error(client.why, "send");
@@ -121,6 +127,9 @@ static err_t net0_init(struct netif *netif)
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, client.mac, ETH_HWADDR_LEN);
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    csum_offload = (client.info & NET_INFO_CSUM) != 0;
+    NETIF_SET_CHECKSUM_CTRL(netif, csum_offload ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP
+                                                : NETIF_CHECKSUM_ENABLE_ALL);
     return ERR_OK;
 }
 
@@ -162,7 +171,13 @@ static unsigned receive_frames(void)
             client_error(rc, "receive");
             break;
         }
+        /* Checksums the device verified are not summed again (lwIP runs
+         * input synchronously, so the netif's flags hold for this frame). */
+        uint32_t checks = NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
+        if (d.flags & NET_DESC_F_DATA_VALID)
+            net0.chksum_flags &= (u16_t)~checks;
         net0_input(netc_buf(&client, d.offset), d.len);
+        net0.chksum_flags |= (u16_t)checks;
         netc_rx_release(&client, d.offset, true);
     }
     if (client.unkicked)

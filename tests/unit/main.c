@@ -13,6 +13,7 @@ int main(void)
         idalloc_suite, ioport_suite, virtio_transport_suite, virtq_suite,
         devwin_suite, acpi_dev_suite, pci_suite, ring_suite, manifest_suite,
         superv_suite, lwip_suite, ext2_suite, bcache_suite, http_suite, sockproto_suite, fs_crash_suite, http_reply_suite,
+        netcsum_suite,
     };
     SRunner *runner = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

@@ -52,5 +52,6 @@ Suite *http_suite(void);
 Suite *sockproto_suite(void);
 Suite *fs_crash_suite(void);
 Suite *http_reply_suite(void);
+Suite *netcsum_suite(void);
 
 #endif

@@ -52,8 +52,9 @@
 #define LWIP_WND_SCALE              1   /* RFC 7323 window scaling ... */
 #define TCP_RCV_SCALE               1   /* ... so TCP_WND may be 64 KiB, not 65535 */
 #define TCP_WND                     (64 * 1024)
-#define TCP_SND_BUF                 (64 * 1024)
+#define TCP_SND_BUF                 (128 * 1024)
 #define TCP_SND_QUEUELEN            ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_SNDLOWAT                (32 * 1024)   /* writable again below this (lwIP wants it under 64 KiB) */
 #define TCP_QUEUE_OOSEQ             1
 #define LWIP_TCP_TIMESTAMPS         0
 #define TCP_LISTEN_BACKLOG          1
@@ -67,6 +68,7 @@
 #define ETH_PAD_SIZE                0
 
 /* --- checksums: all in software (the virtio-net driver offloads none yet) */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1  /* netsrv turns TCP sums off on a netif with offload */
 #define CHECKSUM_GEN_IP             1
 #define CHECKSUM_GEN_UDP            1
 #define CHECKSUM_GEN_TCP            1
