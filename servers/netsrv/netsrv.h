@@ -72,6 +72,7 @@ struct session {
     uint8_t *base;              /* the region, mapped here */
     struct sock_region *r;
     uint64_t signal_bits;       /* to signal at the end of the loop iteration */
+    unsigned resets;            /* SOCK_RESET_PEER calls so far (at most SOCK_MAX_RESETS) */
     struct nsock sock[SOCK_MAX_SOCKETS];
 };
 
@@ -103,6 +104,9 @@ long op_recvd(struct nsock *ns, uint32_t new_tail);
 long op_shutdown(struct nsock *ns);
 long op_nodelay(struct nsock *ns, bool on);
 long op_close(struct nsock *ns);
+/* SOCK_RESET_PEER: the probe (sockproto.h) from our address and lport to
+ * addr:port (host order). 0, or SYS_ENOMEM / SYS_EBUSY (no address yet). */
+long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port);
 /* Ends a socket at once (session ending): connections aborted. */
 void sock_abort(struct nsock *ns);
 /* A CLOSING socket past its linger time: aborted and freed. */

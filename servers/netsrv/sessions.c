@@ -5,6 +5,7 @@
  * the socket's state for the call. */
 #include "runtime.h"
 #include "netsrv.h"
+#include "lwip/tcp.h"
 #include "pvk/service.h"
 
 #define SESSION_VA        0x0000000400000000ull     /* session i's region at + i * SESSION_VA_STEP */
@@ -202,10 +203,13 @@ static long session_call(struct session *s, struct msg *m)
         if (a > 0xffffffffu || !port_ok(b) || b == 0)
             return SYS_EINVAL;
         return op_listen(s, (uint32_t)a, (uint16_t)b, c > SOCK_MAX_BACKLOG ? SOCK_MAX_BACKLOG : c ? (unsigned)c : 1);
-    case SOCK_CONNECT:
+    case SOCK_CONNECT: {
         if (a > 0xffffffffu || !port_ok(b) || b == 0)
             return SYS_EINVAL;
-        return op_connect(s, (uint32_t)a, (uint16_t)b);
+        long h = op_connect(s, (uint32_t)a, (uint16_t)b);
+        m->mr[1] = h >= 0 && s->sock[h].tcp ? s->sock[h].tcp->local_port : 0;   /* for SOCK_RESET_PEER */
+        return h;
+    }
     case SOCK_UDP_BIND:
         if (a > 0xffffffffu || !port_ok(b))
             return SYS_EINVAL;
@@ -240,6 +244,13 @@ static long session_call(struct session *s, struct msg *m)
         if (!(ns = sock_arg(s, a, USABLE)))
             return SYS_EINVAL;
         return op_close(ns);
+    case SOCK_RESET_PEER:
+        if (!port_ok(a) || a == 0 || b == 0 || b > 0xffffffffu || !port_ok(c) || c == 0)
+            return SYS_EINVAL;
+        if (s->resets >= SOCK_MAX_RESETS)
+            return SYS_EBUSY;       /* bounded per session: not a way to send segments at will */
+        s->resets++;
+        return op_reset_peer((uint16_t)a, (uint32_t)b, (uint16_t)c);
     default:
         return SYS_ENOSYS;
     }
@@ -262,10 +273,13 @@ void sessions_handle(struct msg *m, uint64_t cap)
         rc = SOCK_ENOSESSION;
     else
         rc = session_call(s, m);
-    m->tag = TAG(0, label == SOCK_ACCEPT ? 3 : 1, 0);
+    bool more = label == SOCK_ACCEPT || label == SOCK_CONNECT;
+    m->tag = TAG(0, label == SOCK_ACCEPT ? 3 : more ? 2 : 1, 0);
     m->mr[0] = (uint64_t)rc;
-    if (label != SOCK_ACCEPT)
+    if (!more || rc < 0)
         m->mr[1] = m->mr[2] = m->mr[3] = 0;
+    else if (label == SOCK_CONNECT)
+        m->mr[2] = m->mr[3] = 0;
 }
 
 void sessions_tick(void)

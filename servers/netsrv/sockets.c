@@ -17,7 +17,12 @@
 #include "runtime.h"
 #include "netsrv.h"
 
+#include "lwip/inet_chksum.h"
+#include "lwip/ip4.h"
+#include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
@@ -568,4 +573,30 @@ void sock_linger_check(struct nsock *ns, uint64_t now)
 {
     if (ns->state == SOCK_ST_CLOSING && now >= ns->linger_until)
         sock_abort(ns);
+}
+
+long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port)
+{
+    struct netif *nif = netif_default;
+    if (!nif || ip4_addr_isany_val(*netif_ip4_addr(nif)))
+        return SYS_EBUSY;
+    struct pbuf *p = pbuf_alloc(PBUF_IP, TCP_HLEN, PBUF_RAM);
+    if (!p)
+        return SYS_ENOMEM;
+    struct tcp_hdr *h = (struct tcp_hdr *)p->payload;
+    memset(h, 0, TCP_HLEN);
+    h->src = lwip_htons(lport);
+    h->dest = lwip_htons(port);
+    /* Random numbers: almost surely outside the peer's window, which is
+     * what makes it answer with an ACK carrying its own numbers. */
+    h->seqno = lwip_htonl(LWIP_RAND());
+    h->ackno = lwip_htonl(LWIP_RAND());
+    TCPH_HDRLEN_FLAGS_SET(h, 5, TCP_ACK);
+    h->wnd = PP_HTONS(TCP_MSS);
+    ip4_addr_t dst;
+    ip4_addr_set_u32(&dst, lwip_htonl(addr));
+    h->chksum = ip_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, netif_ip_addr4(nif), (const ip_addr_t *)&dst);
+    err_t e = ip4_output_if(p, netif_ip4_addr(nif), &dst, TCP_TTL, 0, IP_PROTO_TCP, nif);
+    pbuf_free(p);
+    return e == ERR_OK ? 0 : SYS_ENOMEM;
 }

@@ -33,6 +33,15 @@ struct csock {
     uint8_t srv;                /* the server's socket number */
     uint32_t epoch;             /* the session it belongs to */
     uint32_t rx_tail, tx_head;  /* our ring indices */
+    uint16_t lport, pport;      /* TCP: the connection (listener: lport only), for SOCK_RESET_PEER */
+    uint32_t paddr;
+};
+
+/* A connection a dead server instance held: the next session asks the new
+ * instance to make its peer reset it (SOCK_RESET_PEER, sockproto.h). */
+struct orphan {
+    uint16_t lport, pport;
+    uint32_t paddr;
 };
 
 static struct {
@@ -42,6 +51,8 @@ static struct {
     uint32_t epoch;             /* sessions opened so far */
     struct sock_region *r;
     struct csock h[HANDLES];
+    struct orphan orphans[HANDLES];
+    unsigned norphans;
 } S;
 
 static uint64_t now(void)
@@ -59,6 +70,11 @@ static void session_lost(void)
 {
     if (!S.region)
         return;
+    for (unsigned i = 0; i < HANDLES; i++) {
+        const struct csock *c = &S.h[i];
+        if (c->used && !c->udp && c->epoch == S.epoch && c->pport && S.norphans < HANDLES)
+            S.orphans[S.norphans++] = (struct orphan){ c->lport, c->pport, c->paddr };
+    }
     sys_unmap(RT_SLOT_SELF_PROCESS, SOCK_CLIENT_VA);
     sys_cap_delete(S.region);
     rt_slot_free((int)S.region);
@@ -123,6 +139,13 @@ static long session_open(void)
     S.token = m.mr[1];
     S.r = (struct sock_region *)SOCK_CLIENT_VA;
     S.epoch++;
+    /* The connections the dead instance held: their peers may be waiting
+     * for data that will never come; the new instance makes them reset. */
+    for (unsigned i = 0; i < S.norphans && S.region; i++) {
+        struct msg r;
+        call(SOCK_RESET_PEER, S.orphans[i].lport, S.orphans[i].paddr, S.orphans[i].pport, &r);
+    }
+    S.norphans = 0;
     return 0;
 }
 
@@ -208,7 +231,10 @@ long sock_tcp_listen(uint32_t addr, uint16_t port, unsigned backlog)
     struct msg m;
     if (rc == 0)
         rc = call(SOCK_LISTEN, addr, port, backlog, &m);
-    return new_handle(rc, false);
+    long h = new_handle(rc, false);
+    if (h >= 0)
+        S.h[h].lport = port;
+    return h;
 }
 
 long sock_accept(long listener, uint32_t *peer_addr, uint16_t *peer_port, uint64_t deadline)
@@ -230,7 +256,14 @@ long sock_accept(long listener, uint32_t *peer_addr, uint16_t *peer_port, uint64
                     *peer_addr = (uint32_t)m.mr[1];
                 if (peer_port)
                     *peer_port = (uint16_t)m.mr[2];
-                return new_handle(rc, false);
+                uint16_t lport = c->lport;
+                long h = new_handle(rc, false);
+                if (h >= 0) {
+                    S.h[h].lport = lport;
+                    S.h[h].paddr = (uint32_t)m.mr[1];
+                    S.h[h].pport = (uint16_t)m.mr[2];
+                }
+                return h;
             }
             if (rc != SYS_EBUSY)
                 return rc;
@@ -250,6 +283,9 @@ long sock_tcp_connect(uint32_t addr, uint16_t port, uint64_t deadline)
     long h = new_handle(rc, false);
     if (h < 0)
         return h;
+    S.h[h].lport = (uint16_t)m.mr[1];
+    S.h[h].paddr = addr;
+    S.h[h].pport = port;
     for (;;) {
         struct csock *c = get(h);
         if (!alive(c)) {

@@ -22,8 +22,8 @@
  *   SOCK_LISTEN    MR1 addr, MR2 port, MR3 backlog -> socket
  *   SOCK_ACCEPT    MR1 listener                -> socket, MR1 peer addr, MR2 peer port
  *                                                 (SYS_EBUSY: none waiting)
- *   SOCK_CONNECT   MR1 addr, MR2 port          -> socket (connecting: wait for
- *                                                 SOCK_ST_CONNECTED or SOCK_F_ERR)
+ *   SOCK_CONNECT   MR1 addr, MR2 port          -> socket, MR1 its local port (connecting:
+ *                                                 wait for SOCK_ST_CONNECTED or SOCK_F_ERR)
  *   SOCK_UDP_BIND  MR1 addr, MR2 port          -> socket
  *   SOCK_SEND      MR1 socket, MR2 new tx_head -> 0 (TCP), the last datagram's
  *                                                 result (UDP)
@@ -33,6 +33,13 @@
  *   SOCK_ADDR      -                           -> the local IPv4 address (0: none)
  *   SOCK_NODELAY   MR1 socket, MR2 0/1         -> 0 (Nagle off with 1; on a listener:
  *                                                 for the connections it accepts)
+ *   SOCK_RESET_PEER MR1 local port, MR2 peer addr, MR3 peer port -> 0
+ *                  a connection of the client's that a dead instance held:
+ *                  an ACK with a sequence number out of the peer's window
+ *                  goes to it; the peer answers with an ACK, which (no PCB
+ *                  here) this instance answers with an RST the peer takes, so
+ *                  a peer waiting for data learns at once that the
+ *                  connection is gone (sock.c sends these after a restart)
  *
  * Rings. Each socket has an rx ring (server writes, client reads) and a tx
  * ring (client writes, server reads) of SOCK_RING_BYTES each, indexed by
@@ -67,6 +74,7 @@
 #define SOCK_CLOSE     0x530aull
 #define SOCK_ADDR      0x530bull
 #define SOCK_NODELAY   0x530cull
+#define SOCK_RESET_PEER 0x530dull
 
 #define SOCK_ENOSESSION (-90)   /* the server does not know the token (it restarted) */
 /* Errors on the wire; servers/runtime/sock.h gives them their SOCK_E* names. */
@@ -83,6 +91,7 @@
 #define SOCK_RING_BYTES    (16u * 1024u)        /* each ring; a power of two */
 #define SOCK_DGRAM_MAX     1472u                /* a UDP payload (one Ethernet frame) */
 #define SOCK_MAX_BACKLOG   8u
+#define SOCK_MAX_RESETS    64u                  /* SOCK_RESET_PEER calls per session */
 
 /* Socket states (sock_slot.state), written by the server. */
 enum sock_state {
