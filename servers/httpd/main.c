@@ -210,7 +210,7 @@ static int open_file(struct conn *c, const struct http_request *req, struct fs_s
     }
     if (fd == SYS_ENOENT || fd == FS_ENOTDIR || fd == FS_EISDIR || fd == FS_ENAMETOOLONG)
         return 404;
-    if (fd == PVK_EPEER_RESTARTED || fd == SYS_EDEAD || fd == PVK_EFAILED || fd == PVK_ESTOPPED)
+    if (fd == PVK_EPEER_RESTARTED || fd == SYS_EDEAD || fd == PVK_EFAILED || fd == PVK_ESTOPPED || fd == FS_EIO)
         return 503;
     return 500;
 }
@@ -511,12 +511,16 @@ int main(uint64_t arg)
         }
     }
     long rc = sock_init(PVK_SLOT_USES(0));
-    if (rc == 0)
-        rc = fs_init(PVK_SLOT_USES(1));
     if (rc < 0) {
-        printf("httpd: cannot reach the network (uses=net) or file (uses=fs) server: error %ld", rc);
+        printf("httpd: cannot use the network server (uses=net): error %ld", rc);
         return 1;
     }
+    /* No file server session yet (no disk, or not an ext2 image: fs answers
+     * FS_EIO) is not fatal: every request then gets 503, and each tries to
+     * reach the file server again. */
+    rc = fs_init(PVK_SLOT_USES(1));
+    if (rc < 0)
+        printf("httpd: the file server answers error %ld (no disk or image?); answering 503 until it serves", rc);
     uint64_t give_up = now_ns() + 30000 * NS_PER_MS;
     while (!listen_now()) {
         if (now_ns() > give_up) {
