@@ -12,8 +12,8 @@ int main(void)
         runqueue_suite, cap_suite, msg_suite, list_suite, avl_suite,
         idalloc_suite, ioport_suite, virtio_transport_suite, virtq_suite,
         devwin_suite, acpi_dev_suite, pci_suite, ring_suite, manifest_suite,
-        superv_suite, lwip_suite, ext2_suite, bcache_suite, http_suite, sockproto_suite, fs_crash_suite, http_reply_suite,
-        netcsum_suite,
+        superv_suite, lwip_suite, ext2_suite, bcache_suite, fs_crash_suite, sockproto_suite,
+        netcsum_suite, http_suite, http_reply_suite,
     };
     SRunner *runner = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
