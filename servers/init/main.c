@@ -418,7 +418,11 @@ static void launch(struct service *sv)
         rc = spawn(&a, &sv->s);
     }
     if (rc < 0) {
-        printf("init: cannot start %s (generation %u): error %ld", sv->name, sv->t.generation, rc);
+        if (rc == SYS_ENOMEM)
+            printf("init: cannot start %s (generation %u): out of memory (it needs a quota of %llu KiB)", sv->name,
+                   sv->t.generation, (unsigned long long)(child_quota(sv) >> 10));
+        else
+            printf("init: cannot start %s (generation %u): error %ld", sv->name, sv->t.generation, rc);
         drop_given(sv);
         if (sv->critical) {
             printf("init: %s was critical; powering off with failure", sv->name);

@@ -552,7 +552,7 @@ START_TEST(test_shipped_manifest)
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
     ck_assert_uint_lt(n, sizeof text);
-    ck_assert_uint_eq(manifest_parse(text, n, &m), 9);
+    ck_assert_uint_eq(manifest_parse(text, n, &m), 11);
     ck_assert_msg(m.bad_lines == 0, "line %u: %s", m.errors[0].line, m.errors[0].text);
 
     const struct manifest_entry *e = manifest_find(&m, MANIFEST_SERVICE, "devmgr");
@@ -594,6 +594,17 @@ START_TEST(test_shipped_manifest)
     ck_assert_uint_eq(e->nuses, 1);
     ck_assert_str_eq(e->uses[0], "net");
     ck_assert_int_eq(e->restart, RESTART_ON_FAILURE);
+
+    /* The web server: a user of "net" (slot 12) and "fs" (slot 13), in that order. */
+    e = manifest_find(&m, MANIFEST_SERVICE, "httpd");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->program, "httpd");
+    ck_assert_uint_eq(e->arg, 80);
+    ck_assert_uint_eq(e->nuses, 2);
+    ck_assert_str_eq(e->uses[0], "net");
+    ck_assert_str_eq(e->uses[1], "fs");
+    ck_assert_uint_eq(e->caps, MANIFEST_CAP_BOOTINFO);
+    ck_assert_int_eq(e->restart, RESTART_ALWAYS);
 
     /* The file server: provides the endpoint "fs", stays stopped after a clean exit. */
     e = manifest_find(&m, MANIFEST_SERVICE, "fs");

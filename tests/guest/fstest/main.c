@@ -433,11 +433,17 @@ static void under_load(void)
             if (fd >= 0)
                 fs_close(fd);
             ok = rc == 0;
+            if (rc == FS_ENOSPC)
+                break;              /* the disk is full: the load ends (how far it gets depends on speed) */
             if (!ok) {
                 cut++;
                 printf("fstest: round %u cut (%ld); again", k, rc);
                 sys_sleep((uint64_t)sys_time().ret + 20000000ull);   /* let a restart finish */
             }
+        }
+        if (!ok && rc == FS_ENOSPC) {
+            printf("fstest: the disk is full after %u files; the load ends", durable);
+            break;
         }
         if (!ok) {
             check(false, "a round of write + fsync under restarts", (long)k);
