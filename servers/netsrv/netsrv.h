@@ -105,8 +105,11 @@ long op_shutdown(struct nsock *ns);
 long op_nodelay(struct nsock *ns, bool on);
 long op_close(struct nsock *ns);
 /* SOCK_RESET_PEER: the probe (sockproto.h) from our address and lport to
- * addr:port (host order). 0, or SYS_ENOMEM / SYS_EBUSY (no address yet). */
+ * addr:port (host order), at once or, without an address yet, once
+ * resets_tick finds one (within 10 s). 0, or SYS_EBUSY (64 waiting). */
 long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port);
+/* Sends the waiting probes once net0 has an address; every loop pass. */
+void resets_tick(void);
 /* Ends a socket at once (session ending): connections aborted. */
 void sock_abort(struct nsock *ns);
 /* A CLOSING socket past its linger time: aborted and freed. */

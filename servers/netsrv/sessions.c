@@ -284,6 +284,7 @@ void sessions_handle(struct msg *m, uint64_t cap)
 
 void sessions_tick(void)
 {
+    resets_tick();
     uint64_t now = now_ns();
     bool tick = now - last_tick >= TICK_NS;
     if (tick)

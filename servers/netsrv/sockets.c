@@ -575,14 +575,25 @@ void sock_linger_check(struct nsock *ns, uint64_t now)
         sock_abort(ns);
 }
 
-long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port)
+/* SOCK_RESET_PEER requests wait here until net0 has an address (a new
+ * instance is asked right after it starts, before DHCP has answered);
+ * each is sent once then, or dropped after RESET_WAIT_NS. */
+#define RESET_PENDING_MAX 64u
+#define RESET_WAIT_NS     (10ull * 1000000000ull)
+struct pending_reset {
+    uint16_t lport, port;
+    uint32_t addr;
+    uint64_t until;
+};
+static struct pending_reset resets[RESET_PENDING_MAX];
+static unsigned nresets;
+
+/* The probe itself (see sockproto.h, SOCK_RESET_PEER). */
+static void send_reset_probe(struct netif *nif, uint16_t lport, uint32_t addr, uint16_t port)
 {
-    struct netif *nif = netif_default;
-    if (!nif || ip4_addr_isany_val(*netif_ip4_addr(nif)))
-        return SYS_EBUSY;
     struct pbuf *p = pbuf_alloc(PBUF_IP, TCP_HLEN, PBUF_RAM);
     if (!p)
-        return SYS_ENOMEM;
+        return;
     struct tcp_hdr *h = (struct tcp_hdr *)p->payload;
     memset(h, 0, TCP_HLEN);
     h->src = lwip_htons(lport);
@@ -596,7 +607,30 @@ long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port)
     ip4_addr_t dst;
     ip4_addr_set_u32(&dst, lwip_htonl(addr));
     h->chksum = ip_chksum_pseudo(p, IP_PROTO_TCP, p->tot_len, netif_ip_addr4(nif), (const ip_addr_t *)&dst);
-    err_t e = ip4_output_if(p, netif_ip4_addr(nif), &dst, TCP_TTL, 0, IP_PROTO_TCP, nif);
+    ip4_output_if(p, netif_ip4_addr(nif), &dst, TCP_TTL, 0, IP_PROTO_TCP, nif);   /* ARP queues it if need be */
     pbuf_free(p);
-    return e == ERR_OK ? 0 : SYS_ENOMEM;
+}
+
+long op_reset_peer(uint16_t lport, uint32_t addr, uint16_t port)
+{
+    if (nresets == RESET_PENDING_MAX)
+        return SYS_EBUSY;
+    resets[nresets++] = (struct pending_reset){ lport, port, addr, (uint64_t)sys_time().ret + RESET_WAIT_NS };
+    resets_tick();
+    return 0;
+}
+
+void resets_tick(void)
+{
+    struct netif *nif = netif_default;
+    bool ready = nif && !ip4_addr_isany_val(*netif_ip4_addr(nif));
+    uint64_t now = (uint64_t)sys_time().ret;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < nresets; i++) {
+        if (ready)
+            send_reset_probe(nif, resets[i].lport, resets[i].addr, resets[i].port);
+        else if (now < resets[i].until)
+            resets[kept++] = resets[i];
+    }
+    nresets = kept;
 }
