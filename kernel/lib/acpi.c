@@ -470,6 +470,7 @@ int acpi_find_s5(const uint8_t *aml, uint32_t len, uint8_t *slp_typa, uint8_t *s
 /* MCFG: a 36-byte header, 8 reserved bytes, then 16-byte allocation
  * entries (base address, segment, start bus, end bus, 4 reserved). */
 #define MCFG_ENTRIES 44
+#define ACPI_PHYS_LIMIT (1ull << 52)   /* x86-64's largest physical address width */
 #define MCFG_ENTRY_LEN 16
 
 int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out)
@@ -486,6 +487,8 @@ int acpi_parse_mcfg(const void *mcfg, uint32_t len, struct acpi_mcfg_info *out)
         uint8_t start = e[10], end = e[11];
         if (end < start || (base & 0xfffffull) || base == 0)
             return ACPI_EINVAL;     /* ECAM is 1 MiB per bus, so 1 MiB aligned */
+        if (base > ACPI_PHYS_LIMIT - ((uint64_t)end + 1) * (1ull << 20))
+            return ACPI_EINVAL;     /* past the 52-bit physical address space (and no wrapping to 0) */
         if (out->count == ACPI_MAX_ECAM)
             break;
         out->ecam[out->count].paddr = base + ((uint64_t)start << 20);

@@ -122,6 +122,23 @@ START_TEST(mcfg_bad_entries)
         ck_assert_int_eq(mcfg(t, len, &mi), ACPI_EINVAL);
         ck_assert_uint_eq(mi.count, 0);
     }
+    /* Buses past the 52-bit physical address space: refused, not wrapped
+     * (found by fuzz_acpi: base + start bus << 20 wrapped to 0). */
+    static const uint64_t high[] = { 0xfff0000000000000ull, (1ull << 52) - (1ull << 20) };
+    start[0] = 16;
+    end[0] = 16;
+    for (unsigned i = 0; i < 2; i++) {
+        base[0] = high[i];
+        len = build_mcfg(t, 1, base, start, end);
+        ck_assert_int_eq(mcfg(t, len, &mi), ACPI_EINVAL);
+        ck_assert_uint_eq(mi.count, 0);
+    }
+    base[0] = (1ull << 52) - (17ull << 20);      /* the last bus ends exactly at the limit */
+    len = build_mcfg(t, 1, base, start, end);
+    ck_assert_int_eq(mcfg(t, len, &mi), ACPI_OK);
+    CHECK_EQ(mi.ecam[0].paddr, (1ull << 52) - (1ull << 20));
+    start[0] = 0;
+    end[0] = 255;
     /* Wrong signature. */
     base[0] = 0xb0000000ull;
     len = build_mcfg(t, 1, base, start, end);
