@@ -41,6 +41,7 @@
 #define LWIP_UDP                    1
 #define LWIP_TCP                    1
 #define LWIP_DHCP                   1
+#define DHCP_DOES_ARP_CHECK         0   /* no 0.5-1 s ARP probe of the leased address (QEMU's and clouds' DHCP servers own their subnet); the lease is used at once */
 #define LWIP_AUTOIP                 0
 #define LWIP_IGMP                   0
 #define LWIP_DNS                    0
