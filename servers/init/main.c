@@ -24,6 +24,7 @@
 #include "runtime.h"
 #include "spawn.h"
 #include "manifest.h"
+#include "run.h"
 #include "superv.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
@@ -76,6 +77,7 @@ static struct {
 } provided[MAX_PROVIDED];
 static unsigned nprovided;
 static bool test_run;           /* run= on the command line */
+static const struct service *run_main;  /* the first run= program: its end ends the system */
 static unsigned badge_count;
 
 struct service {
@@ -425,8 +427,9 @@ static void launch(struct service *sv)
             printf("init: cannot start %s (generation %u): error %ld", sv->name, sv->t.generation, rc);
         drop_given(sv);
         if (sv->critical) {
-            printf("init: %s was critical; powering off with failure", sv->name);
-            sys_poweroff(INIT_CAP_PLATFORM, 1);
+            char why[64];
+            snprintf(why, sizeof why, "%s could not start", sv->name);
+            run_system_failed(why);
         }
         service_ended(sv, PVK_FAIL_START, 0, 0);
         return;
@@ -497,11 +500,14 @@ static void faulted(struct service *sv, struct msg *m)
            sv->t.generation, vector, (unsigned long long)m->mr[FAULT_MR_ERROR], (unsigned long long)addr,
            (unsigned long long)m->mr[FAULT_MR_IP]);
     sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_DEATH_NTFN, 0);
+    if (sv->privileged)         /* a run= program: registers, the status line, power-off */
+        run_faulted(sv->name, sv->s.thread_slot, m);
     m->tag = TAG(1, 0, 0);      /* non-zero label: the kernel kills the thread */
     ipc_reply(m);
     if (sv->critical) {
-        printf("init: %s was critical; powering off with failure", sv->name);
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
+        char why[64];
+        snprintf(why, sizeof why, "%s crashed", sv->name);
+        run_system_failed(why);
     }
     teardown(sv);
     service_ended(sv, PVK_FAIL_CRASH, vector, addr);
@@ -513,9 +519,16 @@ static void deaths(uint64_t bits)
         struct service *sv = &services[i];
         if (!(bits >> i & 1) || !sv->running || sys_thread_ctl(sv->s.thread_slot, 0, 0).ret != SYS_EDEAD)
             continue;
-        /* The kernel tells no exit status: an exit that was not a fault
-         * counts as a clean exit (status 0). */
-        printf("init: %s exited (generation %u)", sv->name, sv->t.generation);
+        if (sv == run_main)
+            run_main_ended(sv->name, sv->s.thread_slot);
+        /* Any exit that was not a fault counts as a clean exit for the
+         * restart policy, whatever its status. */
+        struct sys_result st = sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_EXIT_STATUS, 0);
+        if (st.ret == SYS_THREAD_ENDED_EXIT)
+            printf("init: %s exited with status %llu (generation %u)", sv->name, (unsigned long long)(st.r[0] & 0xff),
+                   sv->t.generation);
+        else
+            printf("init: %s was killed (generation %u)", sv->name, sv->t.generation);
         teardown(sv);
         service_ended(sv, PVK_FAIL_EXIT, 0, 0);
     }
@@ -755,17 +768,15 @@ static void start_devmgr_for_run(void)
 static void start_run_program(const char *name)
 {
     struct service *sv = add(NULL, name);
-    if (!sv) {
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
-        return;
-    }
+    if (!sv)
+        run_system_failed("too many run= programs");
     strlcpy(sv->e.program, name, sizeof sv->e.program);
     sv->e.restart = RESTART_NEVER;
     sv->e.priority = 50;
     sv->privileged = sv->critical = true;
+    if (!run_main)
+        run_main = sv;
     launch(sv);
-    if (!sv->running)
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
 }
 
 /* run=demo: the device manager and the demo pair, unprivileged. */
