@@ -78,6 +78,10 @@ static struct {
 static unsigned nprovided;
 static bool test_run;           /* run= on the command line */
 static const struct service *run_main;  /* the first run= program: its end ends the system */
+/* services=a,b with run=: what those services provide, given to every run=
+ * program in PVK_SLOT_USES(0..) in that order. */
+static char run_uses[MANIFEST_MAX_USES][MANIFEST_NAME_MAX];
+static uint32_t run_nuses;
 static unsigned badge_count;
 
 struct service {
@@ -350,7 +354,7 @@ static bool privileged_caps(struct service *sv, struct capset *cs)
     uint64_t ctl = control_copy(sv);
     if (ctl)
         put(sv, cs, ctl, SLOT_CONTROL, CAP_R_WRITE);
-    return true;
+    return named_endpoints(sv, cs);
 }
 
 /* ---- instances ---------------------------------------------------------- */
@@ -774,9 +778,37 @@ static void start_run_program(const char *name)
     sv->e.restart = RESTART_NEVER;
     sv->e.priority = 50;
     sv->privileged = sv->critical = true;
+    memcpy(sv->e.uses, run_uses, sizeof run_uses);
+    sv->e.nuses = run_nuses;
     if (!run_main)
         run_main = sv;
     launch(sv);
+}
+
+/* services=a,b on a run= boot: starts those manifest services (by
+ * name) and notes what each provides, for the run= programs' uses. */
+static void start_services_for_run(char *list)
+{
+    char *name = list;
+    for (char *p = list;; p++) {
+        if (*p != ',' && *p != '\0')
+            continue;
+        bool last = *p == '\0';
+        *p = '\0';
+        const struct manifest_entry *e = *name ? manifest_find(&manifest, MANIFEST_SERVICE, name) : NULL;
+        if (*name && !e)
+            printf("init: services=: no service '%s' in the manifest; not started", name);
+        if (e && e->provides[0] && run_nuses < MANIFEST_MAX_USES)
+            strlcpy(run_uses[run_nuses++], e->provides, MANIFEST_NAME_MAX);
+        else if (e && e->provides[0])
+            printf("init: services=: more than %u services provide endpoints; '%s' is not given to run= programs",
+                   MANIFEST_MAX_USES, name);
+        if (e)
+            start_entry(e);
+        if (last)
+            break;
+        name = p + 1;
+    }
 }
 
 /* run=demo: the device manager and the demo pair, unprivileged. */
@@ -834,6 +866,9 @@ int main(uint64_t arg)
     } else {
         if (!no_devices)
             start_devmgr_for_run();
+        char with[128];
+        if (cmdline_get(boot->cmdline, "services", with, sizeof with))
+            start_services_for_run(with);
         if (strcmp(run, "demo") == 0) {
             start_demo_pair();
         } else {
