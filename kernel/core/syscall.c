@@ -66,7 +66,10 @@ static long sys_null(struct trap_frame *f)
     return SYS_OK;
 }
 
-/* Writes user text to the boot log, one line per call, "pN: text". */
+/* Writes one line of user text to the boot log, "pN: text": the text up
+ * to the first newline (which ends the line and is consumed), at most 255
+ * bytes. Returns the bytes consumed, so a caller writing "a\nb\n" in a
+ * loop gives two lines and "a\n" exactly one. */
 static long sys_debug_write(struct trap_frame *f)
 {
     char buf[256];
@@ -75,14 +78,24 @@ static long sys_debug_write(struct trap_frame *f)
         len = sizeof buf - 1;
     if (user_copy_in(buf, arg(f, 0), len) != SYS_OK)
         return SYS_EFAULT;
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+    if (len == 0)
+        return 0;       /* nothing to write: no empty line */
+    uint64_t consumed = len;
+    for (uint64_t i = 0; i < len; i++) {
+        if (buf[i] == '\n') {
+            len = i;
+            consumed = i + 1;
+            break;
+        }
+    }
+    while (len && buf[len - 1] == '\0')
         len--;
     for (uint64_t i = 0; i < len; i++)
         if ((buf[i] < 0x20 && buf[i] != '\t') || buf[i] == 0x7f)
             buf[i] = '?';   /* no terminal control from user space */
     buf[len] = '\0';
     pr_info("p%u: %s", self_proc()->pid, buf);
-    return (long)len;
+    return (long)consumed;
 }
 
 static long send_common(struct trap_frame *f, bool call, bool block)
@@ -376,6 +389,12 @@ static long sys_thread_ctl(struct trap_frame *f)
     if (rc)
         return rc;
     struct thread *t = (struct thread *)tc->obj;
+    if (op == SYS_THREAD_EXIT_STATUS) {
+        if (t->state != T_DEAD)
+            return SYS_EBUSY;
+        regs_set_arg(f, 0, t->end_how == SYS_THREAD_ENDED_EXIT ? t->exit_code : 0);
+        return t->end_how;
+    }
     if (t->state == T_DEAD)
         return SYS_EDEAD;
     switch (op) {
@@ -403,6 +422,13 @@ static long sys_thread_ctl(struct trap_frame *f)
     case SYS_THREAD_KILL:
         thread_kill(t, "killed through its thread capability");
         return SYS_OK;
+    case SYS_THREAD_READ_REGS: {
+        if (t == self())
+            return SYS_EINVAL;      /* its own registers are being changed by this very call */
+        struct sys_thread_regs r;
+        regs_export(t->frame, &r);
+        return user_copy_out(value, &r, sizeof r) == SYS_OK ? SYS_OK : SYS_EFAULT;
+    }
     case SYS_THREAD_DEATH_NTFN: {
         struct cap *nc = NULL;
         if (value) {
@@ -444,7 +470,8 @@ static long sys_yield(struct trap_frame *f)
 
 static long sys_exit(struct trap_frame *f)
 {
-    (void)f;
+    self()->exit_code = arg(f, 0);
+    self()->end_how = SYS_THREAD_ENDED_EXIT;
     thread_kill(self(), NULL);  /* it leaves on its way out of the kernel */
     return SYS_OK;
 }

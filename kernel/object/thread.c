@@ -164,6 +164,8 @@ void thread_kill(struct thread *t, const char *why)
         t->death_ntfn = NULL;
     }
     t->ipcbuf_vaddr = 0;
+    if (!t->end_how)
+        t->end_how = SYS_THREAD_ENDED_KILLED;
     t->state = T_DEAD;
     t->proc = NULL;
     p->ext_thread_caps -= t->ext_caps;      /* a dead thread can no longer be started */

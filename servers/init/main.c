@@ -24,6 +24,7 @@
 #include "runtime.h"
 #include "spawn.h"
 #include "manifest.h"
+#include "run.h"
 #include "superv.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
@@ -76,6 +77,11 @@ static struct {
 } provided[MAX_PROVIDED];
 static unsigned nprovided;
 static bool test_run;           /* run= on the command line */
+static const struct service *run_main;  /* the first run= program: its end ends the system */
+/* services=a,b with run=: what those services provide, given to every run=
+ * program in PVK_SLOT_USES(0..) in that order. */
+static char run_uses[MANIFEST_MAX_USES][MANIFEST_NAME_MAX];
+static uint32_t run_nuses;
 static unsigned badge_count;
 
 struct service {
@@ -348,7 +354,7 @@ static bool privileged_caps(struct service *sv, struct capset *cs)
     uint64_t ctl = control_copy(sv);
     if (ctl)
         put(sv, cs, ctl, SLOT_CONTROL, CAP_R_WRITE);
-    return true;
+    return named_endpoints(sv, cs);
 }
 
 /* ---- instances ---------------------------------------------------------- */
@@ -425,8 +431,9 @@ static void launch(struct service *sv)
             printf("init: cannot start %s (generation %u): error %ld", sv->name, sv->t.generation, rc);
         drop_given(sv);
         if (sv->critical) {
-            printf("init: %s was critical; powering off with failure", sv->name);
-            sys_poweroff(INIT_CAP_PLATFORM, 1);
+            char why[64];
+            snprintf(why, sizeof why, "%s could not start", sv->name);
+            run_system_failed(why);
         }
         service_ended(sv, PVK_FAIL_START, 0, 0);
         return;
@@ -497,11 +504,14 @@ static void faulted(struct service *sv, struct msg *m)
            sv->t.generation, vector, (unsigned long long)m->mr[FAULT_MR_ERROR], (unsigned long long)addr,
            (unsigned long long)m->mr[FAULT_MR_IP]);
     sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_DEATH_NTFN, 0);
+    if (sv->privileged)         /* a run= program: registers, the status line, power-off */
+        run_faulted(sv->name, sv->s.thread_slot, m);
     m->tag = TAG(1, 0, 0);      /* non-zero label: the kernel kills the thread */
     ipc_reply(m);
     if (sv->critical) {
-        printf("init: %s was critical; powering off with failure", sv->name);
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
+        char why[64];
+        snprintf(why, sizeof why, "%s crashed", sv->name);
+        run_system_failed(why);
     }
     teardown(sv);
     service_ended(sv, PVK_FAIL_CRASH, vector, addr);
@@ -513,9 +523,16 @@ static void deaths(uint64_t bits)
         struct service *sv = &services[i];
         if (!(bits >> i & 1) || !sv->running || sys_thread_ctl(sv->s.thread_slot, 0, 0).ret != SYS_EDEAD)
             continue;
-        /* The kernel tells no exit status: an exit that was not a fault
-         * counts as a clean exit (status 0). */
-        printf("init: %s exited (generation %u)", sv->name, sv->t.generation);
+        if (sv == run_main)
+            run_main_ended(sv->name, sv->s.thread_slot);
+        /* Any exit that was not a fault counts as a clean exit for the
+         * restart policy, whatever its status. */
+        struct sys_result st = sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_EXIT_STATUS, 0);
+        if (st.ret == SYS_THREAD_ENDED_EXIT)
+            printf("init: %s exited with status %llu (generation %u)", sv->name, (unsigned long long)(st.r[0] & 0xff),
+                   sv->t.generation);
+        else
+            printf("init: %s was killed (generation %u)", sv->name, sv->t.generation);
         teardown(sv);
         service_ended(sv, PVK_FAIL_EXIT, 0, 0);
     }
@@ -755,17 +772,43 @@ static void start_devmgr_for_run(void)
 static void start_run_program(const char *name)
 {
     struct service *sv = add(NULL, name);
-    if (!sv) {
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
-        return;
-    }
+    if (!sv)
+        run_system_failed("too many run= programs");
     strlcpy(sv->e.program, name, sizeof sv->e.program);
     sv->e.restart = RESTART_NEVER;
     sv->e.priority = 50;
     sv->privileged = sv->critical = true;
+    memcpy(sv->e.uses, run_uses, sizeof run_uses);
+    sv->e.nuses = run_nuses;
+    if (!run_main)
+        run_main = sv;
     launch(sv);
-    if (!sv->running)
-        sys_poweroff(INIT_CAP_PLATFORM, 1);
+}
+
+/* services=a,b on a run= boot: starts those manifest services (by
+ * name) and notes what each provides, for the run= programs' uses. */
+static void start_services_for_run(char *list)
+{
+    char *name = list;
+    for (char *p = list;; p++) {
+        if (*p != ',' && *p != '\0')
+            continue;
+        bool last = *p == '\0';
+        *p = '\0';
+        const struct manifest_entry *e = *name ? manifest_find(&manifest, MANIFEST_SERVICE, name) : NULL;
+        if (*name && !e)
+            printf("init: services=: no service '%s' in the manifest; not started", name);
+        if (e && e->provides[0] && run_nuses < MANIFEST_MAX_USES)
+            strlcpy(run_uses[run_nuses++], e->provides, MANIFEST_NAME_MAX);
+        else if (e && e->provides[0])
+            printf("init: services=: more than %u services provide endpoints; '%s' is not given to run= programs",
+                   MANIFEST_MAX_USES, name);
+        if (e)
+            start_entry(e);
+        if (last)
+            break;
+        name = p + 1;
+    }
 }
 
 /* run=demo: the device manager and the demo pair, unprivileged. */
@@ -823,6 +866,9 @@ int main(uint64_t arg)
     } else {
         if (!no_devices)
             start_devmgr_for_run();
+        char with[128];
+        if (cmdline_get(boot->cmdline, "services", with, sizeof with))
+            start_services_for_run(with);
         if (strcmp(run, "demo") == 0) {
             start_demo_pair();
         } else {

@@ -75,6 +75,8 @@ struct thread {
     bool fault_pending;         /* its IPC is a fault message; the reply says resume or kill */
     long fault_result;          /* how that IPC ended (SYS_OK: resume) */
     uint64_t fault_info[4];     /* FAULT_MR_* */
+    uint8_t end_how;            /* SYS_THREAD_ENDED_*: how it died (0 while alive) */
+    uint64_t exit_code;         /* SYS_THREAD_ENDED_EXIT: the code it gave sys_exit */
 };
 _Static_assert(offsetof(struct thread, qnext) == offsetof(struct thread, qlink.next) &&
                offsetof(struct thread, qprev) == offsetof(struct thread, qlink.prev),

@@ -104,7 +104,25 @@ _Static_assert(__builtin_offsetof(struct ipc_buffer, send_cap) == 512, "IPC buff
 #define SYS_THREAD_DEATH_NTFN 6   /* arg = notification slot in the caller (write right; 0 = none):
                                      signalled with its badge (or bit 0 if unbadged) when the
                                      thread dies, however it dies */
+#define SYS_THREAD_EXIT_STATUS 7  /* arg unused; works on a dead thread (needs the write right):
+                                     -> SYS_EBUSY while it lives, else SYS_THREAD_ENDED_*,
+                                     rdi = the code it passed to sys_exit (0 unless EXIT) */
+#define SYS_THREAD_READ_REGS  8   /* arg = user address of a struct sys_thread_regs: the user
+                                     registers of a thread that is not the caller and not dead,
+                                     as they were when it last entered the kernel (a fault
+                                     handler reads the faulting thread's; needs the write right) */
+#define SYS_THREAD_ENDED_EXIT   1   /* it called sys_exit */
+#define SYS_THREAD_ENDED_KILLED 2   /* killed: by its fault handler, a thread_ctl, its process's end */
 #define SYS_PRIO_MAX          255
+
+/* SYS_THREAD_READ_REGS fills this (rcx and r11 hold what the syscall
+ * instruction left there when the thread is in a system call). */
+struct sys_thread_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+};
+_Static_assert(sizeof(struct sys_thread_regs) == 18 * 8, "thread register layout is ABI");
 
 /* irq_ctl operations. An interrupt object is an I/O APIC line (GSI), an
  * MSI vector, or the MSI control capability init gets (which only allocates

@@ -62,6 +62,22 @@
 #define PVK_BADGE_SERVICE_CLIENT 0x5e000000ull
 #define PVK_BADGE_SERVICE_USER(b) ((uint32_t)((b) & 0xffffu))   /* the user's index + 1 */
 
+/* What a program started with run= on the kernel command line (as pvk-run
+ * does) finds in its slots. Its main() argument says where the boot bundle
+ * starts in the frame in PVK_RUN_SLOT_BUNDLE and how long it is:
+ * PVK_RUN_ARG_BUNDLE_OFFSET(arg), PVK_RUN_ARG_BUNDLE_SIZE(arg)
+ * (runtime/bundle.h reads it). */
+#define PVK_RUN_SLOT_PLATFORM 3     /* the platform: power-off */
+#define PVK_RUN_SLOT_BUNDLE   4     /* the boot bundle (cpio), read-only frame */
+#define PVK_RUN_SLOT_DEVMGR   5     /* the device manager's endpoint, privileged badge */
+#define PVK_RUN_SLOT_MSI      6     /* MSI control */
+#define PVK_RUN_SLOT_DEVMEM   7     /* device-memory window 0 */
+#define PVK_RUN_SLOT_IOPORT   8     /* all I/O ports */
+#define PVK_RUN_SLOT_IRQ      9     /* a spare ISA interrupt line (absent where none is spare) */
+#define PVK_RUN_SLOT_CONTROL  10    /* init's control endpoint (SUP_*), control badge */
+#define PVK_RUN_ARG_BUNDLE_OFFSET(arg) ((uint64_t)(arg) >> 48)
+#define PVK_RUN_ARG_BUNDLE_SIZE(arg)   ((uint64_t)(arg) & 0xffffffffffffull)
+
 /* Service states (SUP_LIST). */
 enum pvk_svc_state {
     PVK_SVC_STOPPED = 0,    /* not running, by request (SUP_STOP) or policy "never" after it ended */

@@ -27,7 +27,7 @@ enum kp_role {
      *   KP_OP_RECV2    receives the next message without replying to this one
      *                  (the first caller must get SYS_EDEAD), then serves on */
     KP_ECHO = 0,
-    KP_EXIT = 1,        /* returns from main at once */
+    KP_EXIT = 1,        /* returns from main at once, with param as its exit code */
     KP_FAULT = 2,       /* param = KP_FAULT_* */
     KP_SPIN = 3,        /* spins forever */
     /* Quota eater: creates 1-page frames until SYS_ENOMEM, then endpoints

@@ -362,7 +362,7 @@ int main(uint64_t arg)
     case KP_ECHO:
         serve(KP_SLOT_A);
     case KP_EXIT:
-        return 0;
+        return (int)KP_PARAM(arg);
     case KP_FAULT:
         do_fault(KP_PARAM(arg));
         return 2;

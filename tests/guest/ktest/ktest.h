@@ -10,6 +10,7 @@
 #define KTEST_H
 
 #include "runtime.h"
+#include "tap.h"
 #include "spawn.h"
 #include "../kpartner/kpartner.h"
 

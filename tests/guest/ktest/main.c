@@ -2,10 +2,13 @@
  * with run=ktest: slot 3 = platform, slot 4 = the bundle, read-only; 6-9
  * device capabilities for t_dev.c).
  *
- * Runs every registered test in order, prints
- *   ktest: PASS name - description
- *   ktest: FAIL name - description (why)
- * then "ktest: N passed, M failed" and powers off with status 0 or 1.
+ * Runs every registered test in order and reports each as a TAP line
+ * (runtime/tap.h), the reason for a failure as a TAP diagnostic:
+ *   ok 12 - name - description
+ *   not ok 13 - name - description
+ *   # why
+ * then the plan "1..N", "ktest: N passed, M failed", and powers off with
+ * status 0 or 1.
  * The shared helpers (resources released after each test, helper threads,
  * partner processes) are here too; the tests are in t_*.c. */
 #include "ktest.h"
@@ -348,12 +351,11 @@ int main(uint64_t arg)
             long violations = sys_kdebug(KT_SLOT_PLATFORM, SYS_KDEBUG_CHECK, 0).ret;
             if (violations != 0 && !failed_now)
                 kt_fail("the kernel's invariant checks found %ld violations (kcheck lines above)", violations);
-            if (ok && !failed_now) {
+            if (tap_ok(ok && !failed_now, "%s - %s", k->name, k->desc)) {
                 passed++;
-                printf("ktest: PASS %s - %s", k->name, k->desc);
             } else {
                 failed++;
-                printf("ktest: FAIL %s - %s (%s)", k->name, k->desc, why);
+                tap_diag("%s: %s", k->name, why);
             }
             struct sys_result q1 = sys_quota(RT_SLOT_SELF_PROCESS);
             /* Page-table pages (4 KiB each) stay until the process ends; anything
@@ -371,6 +373,7 @@ int main(uint64_t arg)
            (unsigned long long)st.r[0], 16384u, (unsigned long long)st.r[1],
            st.r[1] ? "" : " (not traced in this build)", (unsigned long long)st.r[3],
            (unsigned long long)st.r[4]);
+    tap_done();
     printf("ktest: %u passed, %u failed", passed, failed);
     sys_poweroff(KT_SLOT_PLATFORM, failed ? 1 : 0);
     return failed ? 1 : 0;

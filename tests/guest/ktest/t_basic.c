@@ -38,9 +38,15 @@ static const char hello[] = "ktest: debug_write says hello\n";
 
 static bool t_debug_write(void)
 {
-    /* The trailing newline is not counted. */
-    CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)hello, sizeof hello - 1), (long)sizeof hello - 2);
+    /* One line per call: the newline that ends it is consumed and counted,
+     * so printf("x\n") makes exactly one line. */
+    CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)hello, sizeof hello - 1), (long)sizeof hello - 1);
     CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)hello, 5), 5);
+    /* Text after the first newline is left for the next call. */
+    static const char two[] = "ktest: first of two\nktest: second of two\n";
+    CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)two, sizeof two - 1), 20);
+    CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)two + 20, sizeof two - 21), (long)sizeof two - 21);
+    CHECK_RC(sys_debug_write((uint64_t)(uintptr_t)"\n", 1), 1);     /* an empty line */
     /* Longer than the kernel's line: cut to 255 bytes (the rest of the page is readable). */
     static char longline[600];
     memset(longline, 'x', sizeof longline);

@@ -173,6 +173,66 @@ static bool t_death_ntfn(void)
     return true;
 }
 
+/* How a thread ended, read through its capability after its death: an
+ * exit with the code it gave (the full 64 bits), a kill or a fault as
+ * KILLED; SYS_EBUSY while it lives; the write right is needed. */
+static bool t_exit_status(void)
+{
+    static const struct { unsigned role, param; long how; uint64_t code; } cases[] = {
+        { KP_EXIT, 77, SYS_THREAD_ENDED_EXIT, 77 },
+        { KP_EXIT, 0, SYS_THREAD_ENDED_EXIT, 0 },
+        { KP_FAULT, KP_FAULT_NULL_READ, SYS_THREAD_ENDED_KILLED, 0 },
+        { KP_SPIN, 0, SYS_THREAD_ENDED_KILLED, 0 },
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t n = kt_notification(), ro = kt_slot();
+        struct kt_partner p;
+        CHECK_EQ(kt_spawn("kpartner", KP_ARG(cases[i].role, cases[i].param), NULL, 0, 512 * 1024, 45, 0, 0, &p),
+                 0);
+        CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_DEATH_NTFN, n), SYS_OK);
+        CHECK_RC(sys_cap_copy(p.thread, ro, CAP_R_READ, 0), SYS_OK);
+        if (cases[i].role == KP_SPIN) {
+            CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_EXIT_STATUS, 0), SYS_EBUSY);
+            CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_KILL, 0), SYS_OK);
+        }
+        CHECK_RC(sys_wait(n, kt_in(500 * MS)), SYS_OK);
+        struct sys_result r = sys_thread_ctl(p.thread, SYS_THREAD_EXIT_STATUS, 0);
+        if (r.ret != cases[i].how || r.r[0] != cases[i].code)
+            return kt_fail("case %u: exit status %ld, code %llu; expected %ld, %llu", i, r.ret,
+                           (unsigned long long)r.r[0], cases[i].how, (unsigned long long)cases[i].code);
+        CHECK_RC(sys_thread_ctl(ro, SYS_THREAD_EXIT_STATUS, 0), SYS_ERIGHTS);
+        /* Other operations on the dead thread still say it is dead. */
+        CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_START, 0), SYS_EDEAD);
+    }
+    return true;
+}
+
+/* Reading another thread's user registers: a spinning partner's rip is in
+ * its program and rsp in its stack; the caller's own thread, a bad buffer,
+ * a read-only capability and a dead thread are refused. */
+static bool t_read_regs(void)
+{
+    struct kt_partner p;
+    uint64_t ro = kt_slot();
+    CHECK_EQ(kt_spawn("kpartner", KP_ARG(KP_SPIN, 0), NULL, 0, 512 * 1024, 45, 0, 0, &p), 0);
+    kt_sleep_ms(5);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_SUSPEND, 0), SYS_OK);
+    struct sys_thread_regs r;
+    memset(&r, 0, sizeof r);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r), SYS_OK);
+    if (r.rip < 0x400000 || r.rip >= 0x10000000 || r.rsp < 0x7ff000000000ull || r.rsp > USER_TOP)
+        return kt_fail("partner registers rip %#llx rsp %#llx", (unsigned long long)r.rip,
+                       (unsigned long long)r.rsp);
+    CHECK_RC(sys_thread_ctl(RT_SLOT_SELF_THREAD, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r), SYS_EINVAL);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_READ_REGS, 0), SYS_EFAULT);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_READ_REGS, KT_KADDR_DIRECT), SYS_EFAULT);
+    CHECK_RC(sys_cap_copy(p.thread, ro, CAP_R_READ, 0), SYS_OK);
+    CHECK_RC(sys_thread_ctl(ro, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r), SYS_ERIGHTS);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_KILL, 0), SYS_OK);
+    CHECK_RC(sys_thread_ctl(p.thread, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r), SYS_EDEAD);
+    return true;
+}
+
 /* Found and fixed: a thread that deleted the last cap to itself was
  * killed with its reference count left at 1, so it was never freed: its
  * cost stayed charged, its quota was never released, and the child's whole
@@ -264,6 +324,8 @@ const struct kt_test kt_proc_tests[] = {
     { "quota_thread", "thread_create in a process that cannot pay for a thread: SYS_ENOMEM", t_quota_thread },
     { "suspended_cycle_freed", "a process whose threads are all suspended and that nothing outside names is freed",
       t_suspended_cycle_freed },
+    { "exit_status", "thread_ctl EXIT_STATUS: the exit code, a kill or fault, EBUSY while alive", t_exit_status },
+    { "read_regs", "thread_ctl READ_REGS: another thread's user registers; own, dead, bad buffer refused", t_read_regs },
     { "death_ntfn", "a thread's death notification fires once on exit, fault and kill; cleared, never; write right needed",
       t_death_ntfn },
     { "exit_releases_quota", "after a partner exits and its caps are deleted, all of ktest's quota is back",

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "uapi/abi.h"
 
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -48,6 +49,16 @@ static inline __attribute__((always_inline)) void regs_set_arg(struct trap_frame
     case 4: f->r8 = v; break;
     default: f->r9 = v; break;
     }
+}
+
+/* A thread's user registers, as the ABI's struct sys_thread_regs lays them out. */
+static inline void regs_export(const struct trap_frame *f, struct sys_thread_regs *r)
+{
+    *r = (struct sys_thread_regs){
+        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
+        .rbp = f->rbp, .rsp = f->rsp, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+        .r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rip = f->rip, .rflags = f->rflags,
+    };
 }
 
 /* The system call's return value. */
