@@ -39,10 +39,10 @@ SDK_XEN      := $(wildcard $(BUILD)/xen/xen.elf)
 SDK_CI_DOCS  := $(wildcard docs/ci/*)
 
 # gcc's own headers (stddef.h, stdint.h, stdarg.h, ...): the only system headers
-# a program sees, as for the programs built here.
-SDK_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+# a program sees, as for the programs built here. (Both expanded only when used.)
+SDK_GCC_INCLUDE  = $(shell $(CC) -print-file-name=include)
 SDK_VERSION     := 0.1.0
-SDK_GIT         := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+SDK_GIT          = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 .PHONY: sdk install-sdk sdk-clean
 sdk: $(BUILD)/kernel.elf $(USER_RUNTIME) $(USER_LDS) $(SDK_PROGRAMS) $(BUNDLE_MANIFEST)
