@@ -32,7 +32,10 @@ SDK_UMBRELLA      := abi.h syscall.h ipc.h runtime.h pvk/service.h sock.h fsclie
 
 # What the runner packs around a user program: init, the device manager and
 # every driver (pvdrivers/*/ with a main.c).
-SDK_PROGRAMS := $(addprefix $(USER_BUILD)/,init.elf devmgr.elf $(addsuffix .elf,$(notdir $(DRV_DIRS))))
+# The network and file servers go too: pvk-run --services net,fs starts them
+# (init's services=) for a program that uses sockets or files.
+SDK_PROGRAMS := $(addprefix $(USER_BUILD)/,init.elf devmgr.elf $(addsuffix .elf,$(notdir $(DRV_DIRS))) \
+                                         netsrv.elf fssrv.elf)
 # Optional parts: the runner (scripts/pvk-run), Xen (scripts/setup fetches it).
 SDK_RUNNER   := $(wildcard scripts/pvk-run)
 SDK_XEN      := $(wildcard $(BUILD)/xen/xen.elf)
