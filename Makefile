@@ -11,6 +11,8 @@
 #   make bench-restart  driver recovery times over injected crashes and hangs (FAULTS=, HANGS=)
 #   make bench-irqoff  longest interrupts-off stretch and deepest kernel stack (scripts/bench-irqoff)
 #   make fuzz-build | fuzz | fuzz-smoke   libFuzzer harnesses (tests/fuzz/fuzz.mk)
+#   make sdk        the SDK for out-of-tree programs in build/sdk (sdk/sdk.mk, sdk/README.md)
+#   make install-sdk PREFIX=/p   make sdk, then copy it into /p (default /usr/local)
 #
 # Everything generated lives under build/.
 
@@ -50,7 +52,8 @@ KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fno-stack-protector -fno-
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel defconfig menuconfig olddefconfig setup run test unit-test boot-test \
-        bench-boot bench-ipc bench-blk bench-http bench-restart bench-irqoff clean distclean
+        bench-boot bench-ipc bench-blk bench-http bench-restart bench-irqoff clean distclean \
+        sdk install-sdk
 
 all: kernel $(BUNDLE)
 kernel: $(BUILD)/kernel.elf
@@ -176,6 +179,7 @@ $(BUILD)/unit-tests: $(UNIT_SRCS) $(UNIT_LIBS) $(UNIT_EXTRA) kernel/object/cap.c
 	   kernel/object/cap.c $(LWIP_HOST_LIB) $$(pkg-config --cflags --libs check)
 
 include tests/fuzz/fuzz.mk
+include sdk/sdk.mk
 
 # --- running and testing -----------------------------------------------------
 

@@ -2,6 +2,7 @@
 #ifndef PVK_LOOKUP_H
 #define PVK_LOOKUP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "ipc.h"
 

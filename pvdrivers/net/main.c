@@ -374,7 +374,7 @@ static void net_request(struct drv *d, struct drv_client *c)
 
 /* --- the device --------------------------------------------------------------- */
 
-static void net_reset(struct drv *d);
+static void net_reset(struct drv *d, int drop_client);
 
 /* One received chain: hand the frame over, or drop it and post the
  * buffer again. */
@@ -459,7 +459,7 @@ static void net_interrupt(struct drv *d)
         if (virtq_error(&N.rx.vq) || virtq_error(&N.tx.vq)) {
             drv_log(d, "the device broke the queue protocol (%s): resetting it",
                     virtq_error(&N.rx.vq) ? virtq_broken_reason(&N.rx.vq) : virtq_broken_reason(&N.tx.vq));
-            net_reset(d);
+            net_reset(d, -1);
             for (unsigned i = 0; i < DRV_MAX_CLIENTS; i++)
                 signal[i] = true;
             break;
@@ -476,16 +476,18 @@ static void net_interrupt(struct drv *d)
 
 /* Reset and set up again. The receive buffers in flight stay lent: they
  * are posted again; frames in flight come back to their senders marked
- * failed. */
-static void net_reset(struct drv *d)
+ * failed. Except for client drop_client (-1: none), whose buffers belonged
+ * to an opening that is being replaced: they are forgotten, so the device
+ * can no longer write into memory the new opening uses. */
+static void net_reset(struct drv *d, int drop_client)
 {
     static struct slot rx_lent[QUEUE_SIZE];
     unsigned nlent = 0;
     for (unsigned i = 0; i < QUEUE_SIZE; i++) {
-        if (N.rx.slots[i].busy)
+        if (N.rx.slots[i].busy && N.rx.slots[i].client != drop_client)
             rx_lent[nlent++] = N.rx.slots[i];
         struct slot *t = &N.tx.slots[i];
-        if (t->busy)
+        if (t->busy && t->client != drop_client)
             give_back(d, t->client, false, t->offset, 0, NET_DESC_F_ERROR);
     }
     memset(N.acct.rx_out, 0, sizeof N.acct.rx_out);      /* counted again as they are posted */
@@ -506,6 +508,12 @@ static void net_reset(struct drv *d)
     drv_log(d, "device reset and set up again (%u receive buffers posted again)", nlent);
 }
 
+/* The skeleton's reset: every client's buffers stay lent. */
+static void net_reset_all(struct drv *d)
+{
+    net_reset(d, -1);
+}
+
 /* --- control ------------------------------------------------------------------- */
 
 static bool net_control(struct drv *d, struct drv_client *c, struct msg *m, uint64_t got)
@@ -518,8 +526,15 @@ static bool net_control(struct drv *d, struct drv_client *c, struct msg *m, uint
         unsigned ci = (unsigned)(c - d->clients);
         if (!drv_client_region(d, c, NET_REGION_PAGES * 4096ull, m))
             return true;
-        /* Buffers a previous opening lent stay with the device until it
-         * fills them; they then arrive on the new rings. */
+        /* A re-open (a restarted client: the same badge) replaces the old
+         * opening. Buffers it still had with the device would be filled
+         * later in memory the new opening lends again: the device is reset
+         * without them (the other clients' buffers are posted again). */
+        if (N.acct.rx_out[ci] || N.acct.tx_out[ci]) {
+            drv_log(d, "client %u opened again with %u receive and %u send buffers of its previous opening in "
+                    "flight: resetting the device without them", ci, N.acct.rx_out[ci], N.acct.tx_out[ci]);
+            net_reset(d, (int)ci);
+        }
         struct net_shared *s = shared(c);
         uint32_t epoch = d->info->generation;      /* pvk/service.h: the rings' epoch */
         memset(s, 0, sizeof *s);
@@ -572,7 +587,7 @@ static const struct drv_ops net_ops = {
     .interrupt = net_interrupt,
     .request = net_request,
     .control = net_control,
-    .reset = net_reset,
+    .reset = net_reset_all,
     .check = net_check,
 };
 

@@ -389,7 +389,8 @@ static void teardown(struct service *sv)
     drop_given(sv);
 }
 
-static void service_ended(struct service *sv, enum pvk_svc_failure why, uint32_t vector, uint64_t address);
+static void service_ended(struct service *sv, enum pvk_svc_failure why, uint32_t vector, uint64_t address,
+                          uint32_t exit_status);
 
 static uint64_t child_quota(const struct service *sv)
 {
@@ -435,7 +436,7 @@ static void launch(struct service *sv)
             snprintf(why, sizeof why, "%s could not start", sv->name);
             run_system_failed(why);
         }
-        service_ended(sv, PVK_FAIL_START, 0, 0);
+        service_ended(sv, PVK_FAIL_START, 0, 0, 0);
         return;
     }
     sv->running = true;
@@ -470,10 +471,11 @@ static void dependents(const struct service *sv, char *buf, size_t size)
 }
 
 /* The instance ended (already torn down): restart it or not. */
-static void service_ended(struct service *sv, enum pvk_svc_failure why, uint32_t vector, uint64_t address)
+static void service_ended(struct service *sv, enum pvk_svc_failure why, uint32_t vector, uint64_t address,
+                          uint32_t exit_status)
 {
     uint64_t now = now_ns();
-    enum svc_action a = svc_failed(&sv->t, &sv->e, why, vector, address, 0, now);
+    enum svc_action a = svc_failed(&sv->t, &sv->e, why, vector, address, exit_status, now);
     switch (a) {
     case SVC_RESTART_NOW:
         launch(sv);
@@ -514,7 +516,7 @@ static void faulted(struct service *sv, struct msg *m)
         run_system_failed(why);
     }
     teardown(sv);
-    service_ended(sv, PVK_FAIL_CRASH, vector, addr);
+    service_ended(sv, PVK_FAIL_CRASH, vector, addr, 0);
 }
 
 static void deaths(uint64_t bits)
@@ -525,16 +527,16 @@ static void deaths(uint64_t bits)
             continue;
         if (sv == run_main)
             run_main_ended(sv->name, sv->s.thread_slot);
-        /* Any exit that was not a fault counts as a clean exit for the
-         * restart policy, whatever its status. */
+        /* restart=on-failure restarts after a non-zero status or a kill,
+         * not after status 0. */
         struct sys_result st = sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_EXIT_STATUS, 0);
+        uint32_t status = st.ret == SYS_THREAD_ENDED_EXIT ? (uint32_t)(st.r[0] & 0xff) : 256;
         if (st.ret == SYS_THREAD_ENDED_EXIT)
-            printf("init: %s exited with status %llu (generation %u)", sv->name, (unsigned long long)(st.r[0] & 0xff),
-                   sv->t.generation);
+            printf("init: %s exited with status %u (generation %u)", sv->name, status, sv->t.generation);
         else
             printf("init: %s was killed (generation %u)", sv->name, sv->t.generation);
         teardown(sv);
-        service_ended(sv, PVK_FAIL_EXIT, 0, 0);
+        service_ended(sv, PVK_FAIL_EXIT, 0, 0, status);
     }
 }
 
@@ -644,7 +646,7 @@ static void control(struct msg *m)
         printf("init: %s: restart asked for (generation %u)", sv->name, sv->t.generation);
         teardown(sv);
         sv->t.failed_at = 0;        /* recovery measured from this request */
-        service_ended(sv, PVK_FAIL_STOPPED, 0, 0);
+        service_ended(sv, PVK_FAIL_STOPPED, 0, 0, 0);
         if (!sv->running)
             m->mr[0] = (uint64_t)SYS_ENOENT;
     }

@@ -208,32 +208,6 @@ static void bind_net0(void)
         bound_ntfn = client.ntfn;
 }
 
-/* A restarted instance: the driver may still hold receive buffers the
- * dead instance lent (it cannot tell that a client died, and our new
- * capability to the device manager carries a new badge, so we are a new
- * client to it), and it would fill them with our frames first. Frames
- * received before this instance lent any buffer say so (at the first
- * start nobody had lent any, so none can have been received): then the
- * driver is restarted through the device manager (our devmgr capability
- * is privileged), which takes the stale buffers back; netclient
- * reconnects by itself. net0's other clients, if any, see a driver
- * restart. */
-static void drop_stale_buffers(void)
-{
-    uint64_t rx = 0, tx = 0;
-    if (netc_counters(&client, &rx, &tx) != 0 || rx == 0)
-        return;
-    printf("net: net0 received %llu frames before this instance opened it (an earlier instance's buffers are "
-           "still lent); restarting the driver", (unsigned long long)rx);
-    struct msg m = { .tag = TAG(SUP_RESTART, 2, 0) };
-    pvk_name_pack(client.name, m.mr);
-    long rc = ipc_call(PVK_SLOT_DEVMGR_CLIENT, &m);
-    if (rc >= 0)
-        rc = (long)m.mr[0];
-    if (rc != 0)
-        printf("net: the driver restart was refused: error %ld", rc);
-}
-
 static void start_lwip(void)
 {
     uint64_t seed = now_ns();
@@ -263,7 +237,10 @@ int main(uint64_t arg)
         printf("net: cannot open net0: error %ld", rc);
         return 1;
     }
-    drop_stale_buffers();
+    /* A restarted instance opens net0 with the same device-manager badge
+     * as the dead one, so the driver replaces that opening and resets the
+     * device without the buffers the dead instance had lent
+     * (pvdrivers/net/main.c, NET_OPEN). */
     if (netc_post_rx(&client, RX_BUFFERS) == 0)
         rt_panic("net: no buffer could be lent for receiving");
     start_lwip();
