@@ -392,10 +392,18 @@ static void teardown(struct service *sv)
 static void service_ended(struct service *sv, enum pvk_svc_failure why, uint32_t vector, uint64_t address,
                           uint32_t exit_status);
 
+/* What init keeps for itself when run= programs share what is left. */
+#define RUN_INIT_RESERVE (2ull << 20)
+static unsigned run_programs_left;     /* run= programs not started yet (this one included) */
+
 static uint64_t child_quota(const struct service *sv)
 {
-    if (sv->privileged)
-        return boot->quota_bytes / 2;
+    if (sv->privileged) {
+        /* An equal share of what the device manager and services= left. */
+        struct sys_result q = sys_quota(RT_SLOT_SELF_PROCESS);
+        uint64_t left = q.r[1] > q.r[0] + RUN_INIT_RESERVE ? q.r[1] - q.r[0] - RUN_INIT_RESERVE : 0;
+        return left / (run_programs_left ? run_programs_left : 1);
+    }
     if (sv->e.caps & MANIFEST_CAP_DEVICES) {
         uint64_t third = boot->quota_bytes / 3, q = sv->e.quota < DEVMGR_QUOTA_MAX ? sv->e.quota : DEVMGR_QUOTA_MAX;
         return third < q ? third : q;
@@ -785,6 +793,8 @@ static void start_run_program(const char *name)
     if (!run_main)
         run_main = sv;
     launch(sv);
+    if (run_programs_left)
+        run_programs_left--;
 }
 
 /* services=a,b on a run= boot: starts those manifest services (by
@@ -874,6 +884,9 @@ int main(uint64_t arg)
         if (strcmp(run, "demo") == 0) {
             start_demo_pair();
         } else {
+            run_programs_left = 1;
+            for (const char *p = run; *p; p++)
+                run_programs_left += *p == ',';
             char *name = run;
             for (char *p = run;; p++) {
                 if (*p == ',' || *p == '\0') {
