@@ -36,26 +36,39 @@ _Noreturn void run_main_ended(const char *name, uint64_t thread_slot)
     power_off(RUN_STATUS_FAULT_BASE);
 }
 
+/* The faulting thread's registers, four to a line, and how to find the
+ * source line of rip. */
+static void print_registers(const char *name, uint64_t thread_slot)
+{
+    struct sys_thread_regs r;
+    if (sys_thread_ctl(thread_slot, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r).ret != SYS_OK)
+        return;
+    const struct {
+        const char *name;
+        uint64_t value;
+    } regs[] = {
+        { "rip", r.rip }, { "rsp", r.rsp }, { "rbp", r.rbp }, { "rflags", r.rflags },
+        { "rax", r.rax }, { "rbx", r.rbx }, { "rcx", r.rcx }, { "rdx", r.rdx },
+        { "rsi", r.rsi }, { "rdi", r.rdi }, { "r8", r.r8 },   { "r9", r.r9 },
+        { "r10", r.r10 }, { "r11", r.r11 }, { "r12", r.r12 }, { "r13", r.r13 },
+        { "r14", r.r14 }, { "r15", r.r15 },
+    };
+    const unsigned count = sizeof regs / sizeof regs[0];
+    for (unsigned i = 0; i < count; i += 4) {
+        char line[160];
+        int len = snprintf(line, sizeof line, "init: %s registers:", name);
+        for (unsigned k = i; k < i + 4 && k < count && len > 0 && (size_t)len < sizeof line; k++)
+            len += snprintf(line + len, sizeof line - (size_t)len, " %s 0x%016llx", regs[k].name,
+                            (unsigned long long)regs[k].value);
+        printf("%s", line);
+    }
+    printf("init: %s: addr2line -f -e %s.elf %#llx names the faulting line", name, name, (unsigned long long)r.rip);
+}
+
 _Noreturn void run_faulted(const char *name, uint64_t thread_slot, const struct msg *m)
 {
     uint64_t vector = m->mr[FAULT_MR_VECTOR];
-    struct sys_thread_regs r;
-    if (sys_thread_ctl(thread_slot, SYS_THREAD_READ_REGS, (uint64_t)(uintptr_t)&r).ret == SYS_OK) {
-        printf("init: %s registers: rip 0x%016llx rsp 0x%016llx rbp 0x%016llx rflags %#llx", name,
-               (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rbp,
-               (unsigned long long)r.rflags);
-        printf("init: %s registers: rax 0x%016llx rbx 0x%016llx rcx 0x%016llx rdx 0x%016llx", name,
-               (unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
-               (unsigned long long)r.rdx);
-        printf("init: %s registers: rsi 0x%016llx rdi 0x%016llx r8  0x%016llx r9  0x%016llx", name,
-               (unsigned long long)r.rsi, (unsigned long long)r.rdi, (unsigned long long)r.r8,
-               (unsigned long long)r.r9);
-        printf("init: %s registers: r10 0x%016llx r11 0x%016llx r12 0x%016llx r13 0x%016llx", name,
-               (unsigned long long)r.r10, (unsigned long long)r.r11, (unsigned long long)r.r12,
-               (unsigned long long)r.r13);
-        printf("init: %s registers: r14 0x%016llx r15 0x%016llx (addr2line -f -e %s.elf %#llx)", name,
-               (unsigned long long)r.r14, (unsigned long long)r.r15, name, (unsigned long long)r.rip);
-    }
+    print_registers(name, thread_slot);
     printf("init: run: %s faulted (vector %llu (%s), error %#llx, address %#llx, rip %#llx)", name,
            (unsigned long long)vector, vector_name(vector), (unsigned long long)m->mr[FAULT_MR_ERROR],
            (unsigned long long)m->mr[FAULT_MR_ADDR], (unsigned long long)m->mr[FAULT_MR_IP]);

@@ -50,16 +50,23 @@ void tap_skip(const char *name, const char *why)
     printf("ok %u - %s # SKIP %s\n", count, n, w);
 }
 
+/* Formats one line of text for a TAP line: control characters become
+ * spaces, so it stays one line. */
+static void format_text(char *text, size_t size, const char *fmt, va_list ap)
+{
+    vsnprintf(text, size, fmt, ap);
+    for (char *p = text; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+}
+
 void tap_diag(const char *fmt, ...)
 {
     char text[RT_PRINTF_BUFFER - 4];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    format_text(text, sizeof text, fmt, ap);
     va_end(ap);
-    for (char *p = text; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
     printf("# %s\n", text);
 }
 
@@ -68,7 +75,7 @@ void tap_bail_out(const char *fmt, ...)
     char text[RT_PRINTF_BUFFER - 16];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    format_text(text, sizeof text, fmt, ap);
     va_end(ap);
     bailed_out = true;
     printf("Bail out! %s\n", text);
