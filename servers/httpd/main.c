@@ -10,6 +10,7 @@
  * with caps=bootinfo the kernel command line may say httpd.port=N and
  * httpd.root=/path (default /). */
 #include "runtime.h"
+#include "bundle.h"
 #include "sock.h"
 #include "fsclient.h"
 #include "cmdline.h"
@@ -75,15 +76,9 @@ static void configure(uint64_t arg)
 {
     if (arg > 0 && arg < 65536)
         port = (uint16_t)arg;
-    const uint64_t va = 0x0000004000000000ull;
-    if (sys_cap_info(PVK_SLOT_BOOTINFO).ret != CAP_FRAME ||
-        sys_map(PVK_SLOT_BOOTINFO, RT_SLOT_SELF_PROCESS, va, CAP_R_READ).ret != 0)
+    char cmd[RT_KERNEL_CMDLINE_SIZE];
+    if (!rt_kernel_cmdline(cmd, sizeof cmd))
         return;
-    const struct init_bootinfo *b = (const void *)va;
-    char cmd[sizeof b->cmdline + 1];
-    memcpy(cmd, b->cmdline, sizeof b->cmdline);
-    cmd[sizeof b->cmdline] = 0;
-    sys_unmap(RT_SLOT_SELF_PROCESS, va);
     uint64_t p;
     if (cmdline_get_u64(cmd, "httpd.port", &p)) {
         if (p > 0 && p < 65536)

@@ -327,7 +327,8 @@ static bool service_caps(struct service *sv, struct capset *cs)
 
 /* A run= program's set: 3 platform, 4 bundle, 5 the device manager, 6 MSI
  * control, 7 device-memory window 0, 8 all I/O ports, 9 a spare ISA line
- * (absent where none is spare), 10 init's control endpoint. */
+ * (absent where none is spare), 10 init's control endpoint, 12.. what
+ * services= provides, 16 the boot information (read-only). */
 static bool privileged_caps(struct service *sv, struct capset *cs)
 {
     put(sv, cs, INIT_CAP_PLATFORM, SLOT_PLATFORM, CAP_R_ALL);
@@ -354,6 +355,9 @@ static bool privileged_caps(struct service *sv, struct capset *cs)
     uint64_t ctl = control_copy(sv);
     if (ctl)
         put(sv, cs, ctl, SLOT_CONTROL, CAP_R_WRITE);
+    uint64_t info = bootinfo_copy(sv);
+    if (info)
+        put(sv, cs, info, PVK_SLOT_BOOTINFO, CAP_R_READ);
     return named_endpoints(sv, cs);
 }
 

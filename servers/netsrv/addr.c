@@ -8,6 +8,7 @@
  * arg=, decimal AAABBBCCCDDDPPGGG: AAA.BBB.CCC.DDD/PP, gateway
  * AAA.BBB.CCC.GGG, GGG 0: none; arg 0: no fallback). */
 #include "runtime.h"
+#include "bundle.h"
 #include "cmdline.h"
 #include "ipaddr.h"
 #include "netsrv.h"
@@ -17,7 +18,6 @@
 #include "lwip/netif.h"
 
 #define DHCP_FALLBACK_MS 3000u
-#define BOOTINFO_VA      0x0000000300000000ull
 
 static struct netif *nif;
 static uint64_t dhcp_started_ns;
@@ -60,17 +60,8 @@ static bool decode_arg(uint64_t v)
 /* ip= from the boot information, if it is there; true if taken. */
 static bool from_cmdline(void)
 {
-    if (sys_cap_info(PVK_SLOT_BOOTINFO).ret != CAP_FRAME)
-        return false;
-    if (sys_map(PVK_SLOT_BOOTINFO, RT_SLOT_SELF_PROCESS, BOOTINFO_VA, CAP_R_READ).ret != 0)
-        return false;
-    const struct init_bootinfo *bi = (const struct init_bootinfo *)BOOTINFO_VA;
-    char line[sizeof bi->cmdline + 1], value[64];
-    memcpy(line, bi->cmdline, sizeof bi->cmdline);
-    line[sizeof bi->cmdline] = 0;
-    bool magic = bi->magic == INIT_BOOTINFO_MAGIC;
-    sys_unmap(RT_SLOT_SELF_PROCESS, BOOTINFO_VA);
-    if (!magic || !cmdline_get(line, "ip", value, sizeof value))
+    char line[RT_KERNEL_CMDLINE_SIZE], value[64];
+    if (!rt_kernel_cmdline(line, sizeof line) || !cmdline_get(line, "ip", value, sizeof value))
         return false;
     if (!addr_parse_ip(value, &fb_addr, &fb_prefix, &fb_gw)) {
         printf("net: bad ip=%s on the command line (want ip=A.B.C.D/PREFIX[:GATEWAY]); ignored", value);

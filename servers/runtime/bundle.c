@@ -1,4 +1,5 @@
-/* rt_bundle_file (bundle.h): maps the bundle once, then looks names up. */
+/* rt_bundle_file (bundle.h): maps the bundle once, then looks names up;
+ * rt_kernel_cmdline: maps the boot information, copies, unmaps. */
 #include "bundle.h"
 #include "cpio.h"
 #include "pvk/service.h"
@@ -44,4 +45,25 @@ bool rt_bundle_file(uint64_t arg, const char *name, const void **data, size_t *s
     *data = e.data;
     *size = e.size;
     return true;
+}
+
+bool rt_kernel_cmdline(char *buf, size_t size)
+{
+    if (!buf || size == 0)
+        return false;
+    buf[0] = '\0';
+    if (sys_cap_info(PVK_SLOT_BOOTINFO).ret != CAP_FRAME ||
+        sys_map(PVK_SLOT_BOOTINFO, RT_SLOT_SELF_PROCESS, RT_BOOTINFO_VA, CAP_R_READ).ret != 0)
+        return false;
+    const struct init_bootinfo *b = (const struct init_bootinfo *)(uintptr_t)RT_BOOTINFO_VA;
+    bool ok = b->magic == INIT_BOOTINFO_MAGIC;
+    if (ok) {
+        size_t n = strnlen(b->cmdline, sizeof b->cmdline);
+        if (n > size - 1)
+            n = size - 1;
+        memcpy(buf, b->cmdline, n);
+        buf[n] = '\0';
+    }
+    sys_unmap(RT_SLOT_SELF_PROCESS, RT_BOOTINFO_VA);
+    return ok;
 }

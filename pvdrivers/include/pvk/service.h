@@ -75,6 +75,8 @@
 #define PVK_RUN_SLOT_IOPORT   8     /* all I/O ports */
 #define PVK_RUN_SLOT_IRQ      9     /* a spare ISA interrupt line (absent where none is spare) */
 #define PVK_RUN_SLOT_CONTROL  10    /* init's control endpoint (SUP_*), control badge */
+/* ... and PVK_SLOT_USES(i) for what services=a,b provides, PVK_SLOT_BOOTINFO
+ * (the kernel command line: rt_kernel_cmdline in runtime/bundle.h). */
 #define PVK_RUN_ARG_BUNDLE_OFFSET(arg) ((uint64_t)(arg) >> 48)
 #define PVK_RUN_ARG_BUNDLE_SIZE(arg)   ((uint64_t)(arg) & 0xffffffffffffull)
 
