@@ -83,7 +83,7 @@ sdk: $(BUILD)/kernel.elf $(USER_RUNTIME) $(USER_LDS) $(SDK_PROGRAMS) $(BUNDLE_MA
 	      echo 'Name: pvkernel'; \
 	      echo 'Description: user programs for the pvkernel microkernel (runtime, system-call ABI, client protocols)'; \
 	      echo 'Version: $(SDK_VERSION)'; \
-	      echo 'Cflags: -nostdinc -isystem $(SDK_GCC_INCLUDE) -I$${includedir}/pvkernel -ffreestanding -fno-stack-protector -fno-pic -fno-pie -fno-strict-aliasing'; \
+	      echo 'Cflags: -nostdinc -isystem $(SDK_GCC_INCLUDE) -I$${includedir}/pvkernel -ffreestanding -fno-stack-protector -fno-pic -fno-pie -fno-strict-aliasing -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer'; \
 	      echo 'Libs: -nostdlib -static -no-pie -Wl,-T,$${libdir}/pvkernel/user.ld -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none -L$${libdir} -lpvkernel -lgcc'; \
 	    } > $(SDK_DIR)/lib/pkgconfig/pvkernel.pc
 

@@ -388,6 +388,11 @@ static void teardown(struct service *sv)
         sys_cap_delete(sv->s.process_slot);
         rt_slot_free((int)sv->s.thread_slot);
         rt_slot_free((int)sv->s.process_slot);
+        if (sv->s.stack_slot) {
+            sys_cap_delete(sv->s.stack_slot);
+            rt_slot_free((int)sv->s.stack_slot);
+            sv->s.stack_slot = 0;
+        }
         sv->running = false;
     }
     drop_given(sv);
@@ -432,7 +437,7 @@ static void launch(struct service *sv)
             .bundle = bundle, .bundle_size = boot->bundle_size, .name = sv->e.program,
             .quota = child_quota(sv), .priority = sv->e.priority, .arg = arg,
             .fault_ep = supervisor_ep, .fault_badge = (uint64_t)(sv - services) + 1,
-            .caps = cs.c, .ncaps = cs.n,
+            .caps = cs.c, .ncaps = cs.n, .keep_stack = sv->privileged,    /* for run_faulted's backtrace */
         };
         rc = spawn(&a, &sv->s);
     }
@@ -519,7 +524,7 @@ static void faulted(struct service *sv, struct msg *m)
            (unsigned long long)m->mr[FAULT_MR_IP]);
     sys_thread_ctl(sv->s.thread_slot, SYS_THREAD_DEATH_NTFN, 0);
     if (sv->privileged)         /* a run= program: registers, the status line, power-off */
-        run_faulted(sv->name, sv->s.thread_slot, m);
+        run_faulted(sv->name, sv->s.thread_slot, sv->s.stack_slot, m);
     m->tag = TAG(1, 0, 0);      /* non-zero label: the kernel kills the thread */
     ipc_reply(m);
     if (sv->critical) {

@@ -20,9 +20,11 @@
 _Noreturn void run_main_ended(const char *name, uint64_t thread_slot);
 
 /* A run= program's fault message m (it waits for the reply): logs its
- * registers and "init: run: NAME faulted (vector V (what), error E, address
- * A, rip R)", then powers off with RUN_STATUS_FAULT_BASE + V. */
-_Noreturn void run_faulted(const char *name, uint64_t thread_slot, const struct msg *m);
+ * registers, a backtrace through its frame pointers (stack_slot: a
+ * read-only capability to its stack, 0 if none) and "init: run: NAME
+ * faulted (vector V (what), error E, address A, rip R)", then powers off
+ * with RUN_STATUS_FAULT_BASE + V. */
+_Noreturn void run_faulted(const char *name, uint64_t thread_slot, uint64_t stack_slot, const struct msg *m);
 
 /* A critical part of a run= boot failed (why says what): logs it and
  * powers off with RUN_STATUS_SYSTEM. */

@@ -9,16 +9,17 @@
 
 #define SELF RT_SLOT_SELF_PROCESS
 #define SCRATCH_VA 0x0000700000000000ull    /* where the loader maps frames it fills */
-#define CHILD_STACK_TOP 0x00007ffffff00000ull
-#define CHILD_STACK_PAGES 16
+#define CHILD_STACK_TOP SPAWN_STACK_TOP
+#define CHILD_STACK_PAGES SPAWN_STACK_PAGES
 #define CHILD_USER_HI 0x0000000100000000ull
 
 /* Creates a frame of npages paid for by the child's quota (so its image
  * goes back with the child, whoever started it), fills it from src (len
  * bytes at offset off), and maps it at va in the child with rights. The
- * caller keeps no cap. */
+ * caller keeps no cap, unless kept is not NULL: then *kept is a slot with a
+ * read-only copy (0 if none could be made). */
 static long place_frame(uint64_t child, uint64_t va, uint64_t npages, const uint8_t *src, uint64_t off,
-                        uint64_t len, unsigned rights)
+                        uint64_t len, unsigned rights, uint64_t *kept)
 {
     int slot = rt_slot_alloc();
     if (slot < 0)
@@ -33,6 +34,14 @@ static long place_frame(uint64_t child, uint64_t va, uint64_t npages, const uint
     }
     if (rc == 0)
         rc = sys_map((uint64_t)slot, child, va, rights).ret;
+    if (rc == 0 && kept) {
+        int k = rt_slot_alloc();
+        if (k >= 0 && sys_cap_copy((uint64_t)slot, (uint64_t)k, CAP_R_READ, 0).ret == 0) {
+            *kept = (uint64_t)k;
+        } else if (k >= 0) {
+            rt_slot_free(k);
+        }
+    }
     sys_cap_delete((uint64_t)slot);     /* the child's mapping keeps the frame */
     rt_slot_free(slot);
     return rc;
@@ -57,7 +66,7 @@ static long load_segments(uint64_t child, const void *image, size_t size, uint64
             uint64_t flo = seg.vaddr > va ? seg.vaddr : va;
             uint64_t fhi = seg.vaddr + seg.filesz < end ? seg.vaddr + seg.filesz : end;
             const uint8_t *src = (const uint8_t *)image + seg.offset + (flo - seg.vaddr);
-            long rc = place_frame(child, va, npages, src, flo - va, fhi > flo ? fhi - flo : 0, rights);
+            long rc = place_frame(child, va, npages, src, flo - va, fhi > flo ? fhi - flo : 0, rights, NULL);
             if (rc < 0)
                 return rc;
             va = end;
@@ -75,13 +84,13 @@ long spawn(const struct spawn_args *a, struct spawned *out)
     int pslot = rt_slot_alloc(), tslot = rt_slot_alloc();
     if (pslot < 0 || tslot < 0)
         return SYS_ENOMEM;
-    uint64_t p = (uint64_t)pslot, t = (uint64_t)tslot, entry = 0;
+    uint64_t p = (uint64_t)pslot, t = (uint64_t)tslot, entry = 0, stack = 0;
     long rc = sys_create(CAP_PROCESS, p, a->quota).ret;
     if (rc == 0)
         rc = load_segments(p, e.data, e.size, &entry);
     if (rc == 0)
         rc = place_frame(p, CHILD_STACK_TOP - CHILD_STACK_PAGES * RT_PAGE_SIZE, CHILD_STACK_PAGES, NULL, 0,
-                         0, CAP_R_READ | CAP_R_WRITE);
+                         0, CAP_R_READ | CAP_R_WRITE, a->keep_stack ? &stack : NULL);
     if (rc == 0)
         rc = sys_thread_create(p, t, entry, CHILD_STACK_TOP, a->arg, a->priority).ret;
     if (rc == 0)
@@ -114,9 +123,14 @@ long spawn(const struct spawn_args *a, struct spawned *out)
         sys_cap_delete(p);
         rt_slot_free(tslot);
         rt_slot_free(pslot);
+        if (stack) {
+            sys_cap_delete(stack);
+            rt_slot_free((int)stack);
+        }
         return rc;
     }
     out->process_slot = p;
     out->thread_slot = t;
+    out->stack_slot = stack;
     return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef RT_SPAWN_H
 #define RT_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,12 +24,20 @@ struct spawn_args {
     uint64_t fault_badge;       /* minted onto the fault endpoint copy (0: none) */
     const struct spawn_caps *caps;
     unsigned ncaps;
+    bool keep_stack;            /* out->stack_slot: a read-only capability to the child's
+                                   stack, for a backtrace after a fault (the caller deletes
+                                   it when the child is gone: the frame is the child's) */
 };
 
 struct spawned {
     uint64_t process_slot;      /* in the caller */
     uint64_t thread_slot;
+    uint64_t stack_slot;        /* with keep_stack, else 0 */
 };
+
+/* Where the child's stack is: SPAWN_STACK_PAGES pages below SPAWN_STACK_TOP. */
+#define SPAWN_STACK_TOP   0x00007ffffff00000ull
+#define SPAWN_STACK_PAGES 16
 
 /* Loads the program into a new process and starts its first thread.
  * Returns 0 or a negative SYS_E* / -100 - ELF error. Everything the child
