@@ -130,13 +130,24 @@ static uint8_t thread_stack2[16384] __attribute__((aligned(16)));
 static struct ipc_buffer thread_ipcbuf __attribute__((aligned(4096)));
 
 static uint64_t same_space_fpu;
+static uint64_t same_space_ep, same_space_fpu_ep;  /* what the second thread serves */
+
+/* A free slot of ours. The slots below RT_SLOT_DEFAULT_FIRST belong to what
+ * init gave us (run= programs: up to slot 16), so none is taken by number. */
+static uint64_t new_slot(void)
+{
+    int s = rt_slot_alloc();
+    if (s < 0)
+        rt_panic("ipcbench: out of slots");
+    return (uint64_t)s;
+}
 
 static void same_space_server(void)
 {
     sys_set_ipc_buffer((uint64_t)&thread_ipcbuf);
     if (same_space_fpu)
-        fpu_server(15);
-    server_loop(10, echo, NULL);
+        fpu_server(same_space_fpu_ep);
+    server_loop(same_space_ep, echo, NULL);
 }
 
 /* The second thread's entry: aligns its stack like a call would. */
@@ -158,53 +169,56 @@ int main(uint64_t arg)
     uint64_t null_cost, xas, sas, ntfn, ntfn_sw;
     MEASURE(null_cost, sys_null());
 
-    /* xas: an echo server in another process, on endpoint slot 10. */
-    sys_create(CAP_ENDPOINT, 10, 0);
-    struct spawn_caps srv_caps[] = { { 10, 3, CAP_R_READ } };
+    /* xas: an echo server in another process. */
+    uint64_t xas_ep = new_slot();
+    sys_create(CAP_ENDPOINT, xas_ep, 0);
+    struct spawn_caps srv_caps[] = { { xas_ep, 3, CAP_R_READ } };
     struct spawn_args a = { .bundle = bundle, .bundle_size = size, .name = "ipcbench", .quota = 1 << 20,
                             .priority = 50, .arg = 1, .caps = srv_caps, .ncaps = 1 };
     struct spawned s1;
     if (spawn(&a, &s1) < 0)
         rt_panic("ipcbench: cannot start the partner process");
-    MEASURE(xas, call_ep(10));
+    MEASURE(xas, call_ep(xas_ep));
 
-    /* sas: the same server as a second thread of this process, endpoint 11. */
-    sys_create(CAP_ENDPOINT, 11, 0);
-    sys_cap_delete(10);
-    sys_cap_copy(11, 10, CAP_R_ALL, 0);     /* the thread serves slot 10 too */
-    if (sys_thread_create(RT_SLOT_SELF_PROCESS, 12, (uint64_t)sas_thread_entry,
+    /* sas: the same server as a second thread of this process. */
+    same_space_ep = new_slot();
+    uint64_t sas_thread = new_slot();
+    sys_create(CAP_ENDPOINT, same_space_ep, 0);
+    if (sys_thread_create(RT_SLOT_SELF_PROCESS, sas_thread, (uint64_t)sas_thread_entry,
                           (uint64_t)(thread_stack + sizeof thread_stack), 0, 50).ret < 0 ||
-        sys_thread_ctl(12, SYS_THREAD_START, 0).ret < 0)
+        sys_thread_ctl(sas_thread, SYS_THREAD_START, 0).ret < 0)
         rt_panic("ipcbench: cannot start the second thread");
-    MEASURE(sas, call_ep(11));
+    MEASURE(sas, call_ep(same_space_ep));
 
-    /* ntfn: ping on 13 (partner waits), pong on 14 (we wait). */
-    sys_create(CAP_NOTIFICATION, 13, 0);
-    sys_create(CAP_NOTIFICATION, 14, 0);
-    struct spawn_caps n_caps[] = { { 13, 3, CAP_R_READ }, { 14, 4, CAP_R_WRITE } };
+    /* ntfn: ping (the partner waits), pong (we wait). */
+    uint64_t ping = new_slot(), pong = new_slot();
+    sys_create(CAP_NOTIFICATION, ping, 0);
+    sys_create(CAP_NOTIFICATION, pong, 0);
+    struct spawn_caps n_caps[] = { { ping, 3, CAP_R_READ }, { pong, 4, CAP_R_WRITE } };
     a.arg = 2;
     a.caps = n_caps;
     a.ncaps = 2;
     struct spawned s2;
     if (spawn(&a, &s2) < 0)
         rt_panic("ipcbench: cannot start the notification partner");
-    MEASURE(ntfn, (sys_signal(13, 1), sys_wait(14, 0)));
+    MEASURE(ntfn, (sys_signal(ping, 1), sys_wait(pong, 0)));
 
-    /* ntfn_sw: the same with signal_wait, a new partner: ping on 18, pong on 19. */
-    sys_create(CAP_NOTIFICATION, 18, 0);
-    sys_create(CAP_NOTIFICATION, 19, 0);
-    struct spawn_caps sw_caps[] = { { 18, 3, CAP_R_READ }, { 19, 4, CAP_R_WRITE } };
+    /* ntfn_sw: the same with signal_wait, a new partner and pair. */
+    uint64_t ping_sw = new_slot(), pong_sw = new_slot();
+    sys_create(CAP_NOTIFICATION, ping_sw, 0);
+    sys_create(CAP_NOTIFICATION, pong_sw, 0);
+    struct spawn_caps sw_caps[] = { { ping_sw, 3, CAP_R_READ }, { pong_sw, 4, CAP_R_WRITE } };
     a.arg = 4;
     a.caps = sw_caps;
     struct spawned s4;
     if (spawn(&a, &s4) < 0)
         rt_panic("ipcbench: cannot start the signal_wait partner");
-    MEASURE(ntfn_sw, sys_signal_wait(18, 1, 19, 0));
+    MEASURE(ntfn_sw, sys_signal_wait(ping_sw, 1, pong_sw, 0));
 
-    /* xas_fpu: an SSE-touching echo server in another process, endpoint 16. */
-    uint64_t xas_fpu, sas_fpu;
-    sys_create(CAP_ENDPOINT, 16, 0);
-    struct spawn_caps fpu_caps[] = { { 16, 3, CAP_R_READ } };
+    /* xas_fpu: an SSE-touching echo server in another process. */
+    uint64_t xas_fpu, sas_fpu, fpu_ep = new_slot();
+    sys_create(CAP_ENDPOINT, fpu_ep, 0);
+    struct spawn_caps fpu_caps[] = { { fpu_ep, 3, CAP_R_READ } };
     a.arg = 3;
     a.caps = fpu_caps;
     a.ncaps = 1;
@@ -212,16 +226,18 @@ int main(uint64_t arg)
     if (spawn(&a, &s3) < 0)
         rt_panic("ipcbench: cannot start the FPU partner");
     uint64_t n = 0;
-    MEASURE(xas_fpu, call_ep_fpu(16, n++));
+    MEASURE(xas_fpu, call_ep_fpu(fpu_ep, n++));
 
-    /* sas_fpu: a second SSE-touching thread of this process, endpoint 15. */
-    sys_create(CAP_ENDPOINT, 15, 0);
+    /* sas_fpu: a second SSE-touching thread of this process. */
+    same_space_fpu_ep = new_slot();
+    uint64_t fpu_thread = new_slot();
+    sys_create(CAP_ENDPOINT, same_space_fpu_ep, 0);
     same_space_fpu = 1;
-    if (sys_thread_create(RT_SLOT_SELF_PROCESS, 17, (uint64_t)sas_thread_entry,
+    if (sys_thread_create(RT_SLOT_SELF_PROCESS, fpu_thread, (uint64_t)sas_thread_entry,
                           (uint64_t)(thread_stack2 + sizeof thread_stack2), 0, 50).ret < 0 ||
-        sys_thread_ctl(17, SYS_THREAD_START, 0).ret < 0)
+        sys_thread_ctl(fpu_thread, SYS_THREAD_START, 0).ret < 0)
         rt_panic("ipcbench: cannot start the FPU thread");
-    MEASURE(sas_fpu, call_ep_fpu(15, n++));
+    MEASURE(sas_fpu, call_ep_fpu(same_space_fpu_ep, n++));
 
     printf("bench: overhead=%llu null=%llu xas_call_reply=%llu sas_call_reply=%llu notify=%llu "
            "notify_sw=%llu xas_fpu=%llu sas_fpu=%llu rounds=%d",
