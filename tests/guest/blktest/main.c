@@ -6,14 +6,17 @@
  * the device manager several times and checks the manager's quota comes
  * back to the same figure each time and the data is still there; then
  * restarts it with 32 FUA writes in flight, which the client library
- * re-issues: all complete BLK_OK and are on the disk. Prints
- * "blktest: N passed, M failed" and powers off with 0 only if all passed.
+ * re-issues: all complete BLK_OK and are on the disk. Reports each check
+ * as a TAP line (runtime/tap.h: "ok N - what" / "not ok N - what", then
+ * "# why" where there is a reason), then the plan "1..N" and
+ * "blktest: N passed, M failed", and powers off with 0 only if all passed.
  * The host checks the image afterwards (tests/boot/check-blk-image): every
  * sector must hold the pattern, which was acknowledged before power-off.
  *
  * Slots: 3 platform, 5 the device manager. */
 #include "blkclient.h"
 #include "runtime.h"
+#include "tap.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
 
@@ -26,14 +29,28 @@
 
 static unsigned passed, failed;
 static struct blk_client bc;
+static char why[200];           /* the reason for the next result, if it fails */
 
+static void set_why(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
+static void set_why(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+}
+
+/* One TAP line; a failure's reason (set_why) as a diagnostic after it. */
 static void result(bool ok, const char *what)
 {
-    if (ok)
+    if (tap_ok(ok, "%s", what)) {
         passed++;
-    else
+    } else {
         failed++;
-    printf("blktest: %s %s", ok ? "PASS" : "FAIL", what);
+        if (why[0])
+            tap_diag("%s: %s", what, why);
+    }
+    why[0] = '\0';
 }
 
 /* The 64-bit word at word index w of sector s (the host check computes the same). */
@@ -78,8 +95,10 @@ static bool whole_disk(bool write, uint64_t *bad_out)
                 fill(blkc_data(&bc, (uint64_t)k * CHUNK), next / 512, len);
             struct blk_req r = { .id = ++id << 8 | k, .sector = next / 512, .offset = blkc_offset((uint64_t)k * CHUNK),
                                  .len = len, .op = write ? BLK_OP_WRITE : BLK_OP_READ };
-            if (!blkc_submit(&bc, &r))
+            if (!blkc_submit(&bc, &r)) {
+                set_why("cannot submit request %llu", (unsigned long long)id);
                 return false;
+            }
             slot_busy[k] = true;
             slot_pos[k] = next;
             busy++;
@@ -87,11 +106,13 @@ static bool whole_disk(bool write, uint64_t *bad_out)
         }
         blkc_kick(&bc);
         struct blk_cpl c;
-        if (!blkc_wait(&bc, &c, (uint64_t)sys_time().ret + 10000000000ull))
+        if (!blkc_wait(&bc, &c, (uint64_t)sys_time().ret + 10000000000ull)) {
+            set_why("no completion in 10 s");
             return false;
+        }
         unsigned k = (unsigned)(c.id & 0xff);
         if (k >= INFLIGHT || !slot_busy[k] || c.status != BLK_OK) {
-            printf("blktest: completion %#llx status %d", (unsigned long long)c.id, c.status);
+            set_why("completion %#llx status %d", (unsigned long long)c.id, c.status);
             return false;
         }
         if (!write)
@@ -250,6 +271,8 @@ static void test_restart_in_flight(void)
         }
     }
     uint64_t t1 = (uint64_t)sys_time().ret;
+    set_why("submitted %s, restart rc %ld, %u completed BLK_OK, %u other completions", ok ? "all" : "not all", rc,
+            good, bad);
     result(ok && rc == 0 && good == RESTART_WRITES && bad == 0,
            "64 FUA writes in flight across a driver restart: each completed once, BLK_OK");
     printf("blktest: %u of them re-issued to the new instance; all completed %llu us after the restart was asked for",
@@ -259,10 +282,9 @@ static void test_restart_in_flight(void)
     ok = blkc_sync(&bc, BLK_OP_READ, 0, first, 0, total) == BLK_OK && mismatches(blkc_data(&bc, 0), first, total) == 0;
     result(ok, "the blocks read back hold what the 64 writes wrote");
     long st1 = blkc_status(&bc), st2 = blkc_status(&bc);
+    set_why("blkc_status %ld then %ld, %u reconnects", st1, st2, bc.reconnects - reconnects0);
     result(st1 == PVK_EPEER_RESTARTED && st2 == 0 && bc.reconnects == reconnects0 + 1,
            "the restart reported once (blkc_status: PVK_EPEER_RESTARTED, then 0)");
-    if (st1 != PVK_EPEER_RESTARTED || st2 != 0)
-        printf("blktest: blkc_status %ld then %ld, %u reconnects", st1, st2, bc.reconnects - reconnects0);
 }
 
 int main(uint64_t arg)
@@ -270,8 +292,10 @@ int main(uint64_t arg)
     (void)arg;
     long rc = blkc_open(&bc, PVK_SLOT_DEVMGR_CLIENT, 0, REGION_VA);
     if (rc != 0) {
-        printf("blktest: cannot open blk0: error %ld", rc);
-        printf("blktest: 0 passed, 1 failed");
+        set_why("error %ld", rc);
+        result(false, "blk0 opened through the device manager");
+        tap_done();
+        printf("blktest: %u passed, %u failed", passed, failed);
         sys_poweroff(SLOT_PLATFORM, 1);
     }
     printf("blktest: blk0: %llu sectors, %u-byte blocks, flags %#x", (unsigned long long)bc.capacity, bc.block,
@@ -281,6 +305,7 @@ int main(uint64_t arg)
         result(blkc_sync(&bc, BLK_OP_READ, 0, 0, 0, 65536) == BLK_OK, "read from a read-only disk");
         result(blkc_sync(&bc, BLK_OP_WRITE, 0, 0, 0, 4096) == BLK_EROFS, "write to a read-only disk refused (EROFS)");
         result(blkc_sync(&bc, BLK_OP_WRITE_ZEROES, 0, 0, 0, 4096) != BLK_OK, "write-zeroes to a read-only disk refused");
+        tap_done();
         printf("blktest: %u passed, %u failed", passed, failed);
         sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     }
@@ -292,9 +317,9 @@ int main(uint64_t arg)
     result(ok, "pattern written over the whole disk and flushed");
     ok = whole_disk(false, &bad);
     uint64_t t2 = (uint64_t)sys_time().ret;
+    if (ok && bad)
+        set_why("%llu words differ", (unsigned long long)bad);
     result(ok && bad == 0, "whole disk read back: every word as written");
-    if (bad)
-        printf("blktest: %llu words differ", (unsigned long long)bad);
     printf("blktest: wrote %llu KiB in %llu ms, read in %llu ms", (unsigned long long)(bc.capacity / 2),
            (unsigned long long)((t1 - t0) / 1000000), (unsigned long long)((t2 - t1) / 1000000));
     test_bad_requests();
@@ -302,6 +327,7 @@ int main(uint64_t arg)
     test_fua_and_zeroes();
     test_restarts();
     test_restart_in_flight();
+    tap_done();
     printf("blktest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     return 0;

@@ -14,7 +14,9 @@
  * every fsync'ed file is logged "fstest: durable PATH SEED SIZE" for the
  * host check. arg 3: the same under restarts the host makes through the
  * shell (under_load). arg 2 (a blank disk): fs_init and later calls fail with
- * FS_EIO at once. Each way "fstest: N passed, M failed", then power-off
+ * FS_EIO at once. Each check is a TAP line (runtime/tap.h: "ok N - what" /
+ * "not ok N - what", then "# what: got RC" with the value it got); each
+ * way the plan "1..N", then "fstest: N passed, M failed", then power-off
  * (status 0 only if all passed); the host then checks the image
  * (tests/boot/check-fs-image).
  *
@@ -23,6 +25,7 @@
 #include "fsclient.h"
 #include "runtime.h"
 #include "faultinj.h"
+#include "tap.h"
 #include "pvk/devinfo.h"
 #include "pvk/fsproto.h"
 #include "pvk/service.h"
@@ -36,13 +39,16 @@
 static unsigned passed, failed;
 static uint8_t buf[BIG], back[BIG];
 
+/* One TAP line; a failure's value (a return code, or the count checked) as
+ * a diagnostic after it. */
 static void check(bool ok, const char *what, long rc)
 {
-    if (ok)
+    if (tap_ok(ok, "%s", what)) {
         passed++;
-    else
+    } else {
         failed++;
-    printf("fstest: %s %s (%ld)", ok ? "PASS" : "FAIL", what, rc);
+        tap_diag("%s: got %ld", what, rc);
+    }
 }
 
 /* The pattern the host checks: 32-bit words k * 0x9e3779b1 + seed. */
@@ -343,7 +349,7 @@ static void restarts(void)
 {
     long rc = fs_mkdir("/r", 0755);
     check(rc == 0 || rc == FS_EEXIST, "mkdir /r", rc);
-    char path[32];
+    char path[32], what[96];
     for (uint32_t round = 0; round < 8; round++) {
         uint32_t len = 65536 + round * 4096, seed = 100 + round;
         snprintf(path, sizeof path, "/r/file%u", round);
@@ -364,11 +370,13 @@ static void restarts(void)
         }
         if (round == 3 || round == 7) {
             rc = inject_blk0(round == 3 ? FI_NULL_DEREF : FI_SPIN, round, 3);
-            check(rc == 0, "blk0 armed to fail during the next fsync", rc);
+            snprintf(what, sizeof what, "blk0 armed to fail during the next fsync (round %u)", round);
+            check(rc == 0, what, rc);
         }
         if (round == 4 || round == 6) {
             rc = sup(SLOT_DEVMGR, SUP_RESTART, "blk0");
-            check(rc == 0, "restart blk0 between a write and its fsync", rc);
+            snprintf(what, sizeof what, "restart blk0 between a write and its fsync (round %u)", round);
+            check(rc == 0, what, rc);
         }
         long w2 = fd >= 0 ? fs_write(fd, buf + len / 2, len - len / 2, len / 2) : fd;
         rc = fd >= 0 ? fs_fsync(fd) : fd;
@@ -388,7 +396,8 @@ static void restarts(void)
         uint32_t len = 65536 + round * 4096;
         snprintf(path, sizeof path, "/r/file%u", round);
         pattern(buf, len, 100 + round);
-        check(read_equal(path, buf, len), "read back after the restarts", round);
+        snprintf(what, sizeof what, "read back %s after the restarts", path);
+        check(read_equal(path, buf, len), what, round);
     }
     rc = fs_sync();
     check(rc == 0, "sync", rc);
@@ -487,6 +496,7 @@ int main(uint64_t arg)
             sys_sleep((uint64_t)sys_time().ret + 1500000000ull);
         }
     }
+    tap_done();
     printf("fstest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     return 0;

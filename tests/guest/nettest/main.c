@@ -9,10 +9,12 @@
  *   (checksums by the client, then left to the driver or the device) and
  *   checks the echo replies; restarts the driver under the open client:
  *   PVK_EPEER_RESTARTED reported once, reconnected, ARP and ping again.
- * Prints "nettest: PASS name" / "nettest: FAIL name (why)", then
+ * Reports each test as a TAP line (runtime/tap.h): "ok N - name" /
+ * "not ok N - name" then "# name: why"; then the plan "1..N",
  * "nettest: N passed, M failed", and powers off with 0 only if all passed. */
 #include "runtime.h"
 #include "netclient.h"
+#include "tap.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
 
@@ -42,12 +44,11 @@ static bool fail(const char *fmt, ...)
 static void run(const char *name, bool (*fn)(void))
 {
     why[0] = '\0';
-    if (fn()) {
+    if (tap_ok(fn(), "%s", name)) {
         passed++;
-        printf("nettest: PASS %s", name);
     } else {
         failed++;
-        printf("nettest: FAIL %s (%s)", name, why[0] ? why : "no reason");
+        tap_diag("%s: %s", name, why[0] ? why : "no reason");
     }
 }
 
@@ -416,6 +417,7 @@ int main(uint64_t arg)
     printf("nettest: start");
     run("open", t_open);
     if (failed) {
+        tap_done();
         printf("nettest: %u passed, %u failed", passed, failed);
         sys_poweroff(SLOT_PLATFORM, 1);
         return 1;
@@ -432,6 +434,7 @@ int main(uint64_t arg)
     run("restart", t_restart);
     run("arp_after_restart", t_arp);
     run("ping_after_restart", t_ping);
+    tap_done();
     printf("nettest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     return failed ? 1 : 0;

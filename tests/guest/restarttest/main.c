@@ -22,8 +22,10 @@
  * "key=value" per line: crashes, hangs, seed, window, drivers=blk,net,console).
  * Prints per driver "restarttest: result DRV crashes=N hangs=N
  * crash_p50_ns=... crash_p99_ns=... crash_max_ns=... hang_p50_ns=...
- * hang_p99_ns=... hang_max_ns=... failed=N lost=N", then "restarttest: N
- * passed, M failed" and powers off with the status.
+ * hang_p99_ns=... hang_max_ns=... failed=N lost=N"; each check is a TAP
+ * line (runtime/tap.h: "ok N - what" / "not ok N - what"); at the end the
+ * plan "1..N", then "restarttest: N passed, M failed", and it powers off
+ * with the status.
  * Slots: 3 platform, 4 bundle, 5 the device manager. */
 #include "blkclient.h"
 #include "conclient.h"
@@ -32,6 +34,7 @@
 #include "lookup.h"
 #include "netclient.h"
 #include "runtime.h"
+#include "tap.h"
 #include "pvk/devinfo.h"
 #include "pvk/service.h"
 
@@ -57,7 +60,7 @@ static unsigned passed, failed;
 static struct blk_client bc;
 static struct net_client nc;
 
-/* Result lines go to the boot log even while printf goes to the console. */
+/* Lines for the boot log even while printf goes to the console. */
 static void say(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -69,10 +72,18 @@ static void say(const char *fmt, ...)
     sys_debug_write((uint64_t)(uintptr_t)buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+/* One TAP line (through printf: to the boot log only while no console is
+ * attached; campaign() detaches it before the results). */
 static void result(bool ok, const char *what)
 {
-    ok ? passed++ : failed++;
-    say("restarttest: %s: %s", ok ? "PASS" : "FAIL", what);
+    tap_ok(ok, "%s", what) ? passed++ : failed++;
+}
+
+/* printf to the boot log again (the console campaign attached it to console0). */
+static void output_to_log(void)
+{
+    rt_console_attach(0);
+    rt_console_reconnect(NULL);
 }
 
 static uint64_t now_ns(void)
@@ -275,7 +286,10 @@ static void campaign(struct target *t)
     crash_times.n = hang_times.n = 0;
     crash_times.max = hang_times.max = 0;
     if (!t->open()) {
-        result(false, "the client library opens the device");
+        output_to_log();
+        char what[64];
+        snprintf(what, sizeof what, "%s: the client library opens the device", t->name);
+        result(false, what);
         return;
     }
     struct stats s0;
@@ -286,6 +300,7 @@ static void campaign(struct target *t)
     for (uint32_t i = 0; i < conf.hangs; i++)
         ok_hang += one_fault(t, hang_kinds[i % 2], conf.seed * 1000033u + i, &hang_times);
     bool intact = t->finish();
+    output_to_log();
     struct stats s1;
     get_stats(t->name, &s1);
     char what[160];
@@ -632,6 +647,7 @@ int main(uint64_t arg)
         say("restarttest: %s: campaign took %llu ms of guest time", all[i]->name,
             (unsigned long long)((now_ns() - t0) / 1000000));
     }
+    tap_done();
     say("restarttest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);
     return 0;
