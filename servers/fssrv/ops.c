@@ -161,22 +161,35 @@ static long op_open(struct fs_session *s, const struct msg *m)
     return k;
 }
 
+/* The handle of an FS_READ (writing false) or FS_WRITE, its inode read:
+ * 0; FS_EBADF (no such handle, or not open for that), FS_EISDIR (a read
+ * of a directory), SYS_EINVAL (MR3 more than the data area) or
+ * handle_of's error otherwise. */
+static long io_handle(struct fs_session *s, const struct msg *m, bool writing, struct fs_handle **h,
+                      struct ext2_inode *ino)
+{
+    long rc = handle_of(s, m, h, ino);
+    if (rc)
+        return rc;
+    if (((*h)->flags & FS_ACCMODE) == (writing ? FS_O_RDONLY : FS_O_WRONLY))
+        return FS_EBADF;
+    if (!writing && ino->type != EXT2_TYPE_REG)
+        return FS_EISDIR;
+    if (m->mr[FS_MR_LEN] > FS_DATA_SIZE)
+        return SYS_EINVAL;
+    return 0;
+}
+
 /* FS_READ: up to MR3 bytes at MR2 into the data area (the bulk path of
  * blkio.c); the count. */
 static long op_read(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
     struct ext2_inode ino;
-    long rc = handle_of(s, m, &h, &ino);
+    long rc = io_handle(s, m, false, &h, &ino);
     if (rc)
         return rc;
     uint64_t off = m->mr[FS_MR_OFFSET], len = m->mr[FS_MR_LEN];
-    if ((h->flags & FS_ACCMODE) == FS_O_WRONLY)
-        return FS_EBADF;
-    if (ino.type != EXT2_TYPE_REG)
-        return FS_EISDIR;
-    if (len > FS_DATA_SIZE)
-        return SYS_EINVAL;
     uint32_t done;
     int e = disk_read_file(&ino, off, s->region + FS_DATA_OFFSET, (uint32_t)len, &done);
     return e && !done ? fs_err(e) : (long)done;
@@ -188,14 +201,10 @@ static long op_write(struct fs_session *s, const struct msg *m)
 {
     struct fs_handle *h;
     struct ext2_inode ino;
-    long rc = handle_of(s, m, &h, &ino);
+    long rc = io_handle(s, m, true, &h, &ino);
     if (rc)
         return rc;
     uint64_t off = m->mr[FS_MR_OFFSET], len = m->mr[FS_MR_LEN];
-    if ((h->flags & FS_ACCMODE) == FS_O_RDONLY)
-        return FS_EBADF;
-    if (len > FS_DATA_SIZE)
-        return SYS_EINVAL;
     if (h->flags & FS_O_APPEND)
         off = ino.size;
     if (off > (1ull << 40))

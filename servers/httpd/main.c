@@ -168,6 +168,19 @@ static void answer_error(struct conn *c, int status, bool head)
     answer_started(c, status, 0);
 }
 
+/* path opened read-only, once more if the file server restarted during
+ * the call: the handle or the error. */
+static long open_retrying(const char *path)
+{
+    long fd = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        fd = fs_open(path, FS_O_RDONLY, 0);
+        if (fd != PVK_EPEER_RESTARTED && fd != SYS_EDEAD)
+            break;
+    }
+    return fd;
+}
+
 /* Opens root + path (a folder: its index.html) for req: 0 and c->fd, the
  * size and the stat, or the status to answer (404, 500, 503). */
 static int open_file(struct conn *c, const struct http_request *req, struct fs_stat *st)
@@ -175,12 +188,7 @@ static int open_file(struct conn *c, const struct http_request *req, struct fs_s
     char full[FS_PATH_MAX];
     if (http_join_path(full, sizeof full, root, req->path, "index.html") != 0)
         return 414;
-    long fd = -1;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        fd = fs_open(full, FS_O_RDONLY, 0);
-        if (fd != PVK_EPEER_RESTARTED && fd != SYS_EDEAD)
-            break;
-    }
+    long fd = open_retrying(full);
     if (fd >= 0 && fs_fstat(fd, st) == 0 && st->type == FS_TYPE_DIR) {
         fs_close(fd);
         /* A folder named without its '/': its index. */
@@ -318,21 +326,16 @@ static bool reopen(struct conn *c)
 {
     fs_close(c->fd);
     c->fd = -1;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        long fd = fs_open(c->path, FS_O_RDONLY, 0);
-        if (fd == PVK_EPEER_RESTARTED || fd == SYS_EDEAD)
-            continue;
-        struct fs_stat now;
-        if (fd < 0)
-            return false;
-        if (fs_fstat(fd, &now) != 0 || now.ino != c->st.ino || now.size != c->st.size || now.mtime != c->st.mtime) {
-            fs_close(fd);
-            return false;
-        }
-        c->fd = fd;
-        return true;
+    long fd = open_retrying(c->path);
+    if (fd < 0)
+        return false;
+    struct fs_stat now;
+    if (fs_fstat(fd, &now) != 0 || now.ino != c->st.ino || now.size != c->st.size || now.mtime != c->st.mtime) {
+        fs_close(fd);
+        return false;
     }
-    return false;
+    c->fd = fd;
+    return true;
 }
 
 /* Fills c->out with what comes next: the head (if not sent yet) and as

@@ -370,17 +370,30 @@ static long udp_push(struct nsock *ns)
 
 /* --- the operations ---------------------------------------------------------------- */
 
-long op_listen(struct session *s, uint32_t addr, uint16_t port, unsigned backlog)
+/* The set-up of the operations that make a socket: a free socket of s, a
+ * new pcb for it (in *tcp, or else in *udp) and addr as lwIP's address in
+ * *a. The socket, or NULL (SYS_ENOMEM) when s has none free or lwIP no
+ * pcb. */
+static struct nsock *new_socket(struct session *s, struct tcp_pcb **tcp, struct udp_pcb **udp,
+                                uint32_t addr, ip_addr_t *a)
 {
     struct nsock *ns = sock_alloc(s);
     if (!ns)
-        return SYS_ENOMEM;
-    struct tcp_pcb *pcb = tcp_new();
-    if (!pcb)
+        return NULL;
+    if (tcp ? !(*tcp = tcp_new()) : !(*udp = udp_new()))
+        return NULL;
+    set_addr(a, addr);
+    return ns;
+}
+
+long op_listen(struct session *s, uint32_t addr, uint16_t port, unsigned backlog)
+{
+    struct tcp_pcb *pcb;
+    ip_addr_t a;
+    struct nsock *ns = new_socket(s, &pcb, NULL, addr, &a);
+    if (!ns)
         return SYS_ENOMEM;
     ip_set_option(pcb, SOF_REUSEADDR);
-    ip_addr_t a;
-    set_addr(&a, addr);
     err_t e = tcp_bind(pcb, addr ? &a : IP4_ADDR_ANY, port);
     struct tcp_pcb *lpcb = e == ERR_OK ? tcp_listen_with_backlog_and_err(pcb, (u8_t)backlog, &e) : NULL;
     if (!lpcb) {
@@ -415,14 +428,11 @@ long op_accept(struct nsock *l, uint32_t *addr, uint16_t *port)
 
 long op_connect(struct session *s, uint32_t addr, uint16_t port)
 {
-    struct nsock *ns = sock_alloc(s);
+    struct tcp_pcb *pcb;
+    ip_addr_t a;
+    struct nsock *ns = new_socket(s, &pcb, NULL, addr, &a);
     if (!ns)
         return SYS_ENOMEM;
-    struct tcp_pcb *pcb = tcp_new();
-    if (!pcb)
-        return SYS_ENOMEM;
-    ip_addr_t a;
-    set_addr(&a, addr);
     ns->state = SOCK_ST_CONNECTING;
     attach_tcp(ns, pcb);
     err_t e = tcp_connect(pcb, &a, port, on_connected);
@@ -440,14 +450,11 @@ long op_connect(struct session *s, uint32_t addr, uint16_t port)
 
 long op_udp_bind(struct session *s, uint32_t addr, uint16_t port)
 {
-    struct nsock *ns = sock_alloc(s);
+    struct udp_pcb *pcb;
+    ip_addr_t a;
+    struct nsock *ns = new_socket(s, NULL, &pcb, addr, &a);
     if (!ns)
         return SYS_ENOMEM;
-    struct udp_pcb *pcb = udp_new();
-    if (!pcb)
-        return SYS_ENOMEM;
-    ip_addr_t a;
-    set_addr(&a, addr);
     err_t e = udp_bind(pcb, addr ? &a : IP4_ADDR_ANY, port);
     if (e != ERR_OK) {
         udp_remove(pcb);

@@ -199,6 +199,21 @@ static struct sock_slot *slot_of(const struct csock *c)
     return &S.r->slot[c->srv];
 }
 
+/* The open handle s of the kind udp, of the live session: 0 with *c and
+ * (if sl) *sl set; SYS_EINVAL (not open, or the other kind) or
+ * SOCK_ECONNRESET (its session is gone) otherwise. */
+static long live_handle(long s, bool udp, struct csock **c, struct sock_slot **sl)
+{
+    *c = get(s);
+    if (!*c || (*c)->udp != udp)
+        return SYS_EINVAL;
+    if (!alive(*c))
+        return SOCK_ECONNRESET;
+    if (sl)
+        *sl = slot_of(*c);
+    return 0;
+}
+
 /* A handle for the server's socket rc (>= 0), or rc itself if an error;
  * with no handle free the socket is closed and SYS_ENOMEM returned. */
 static long new_handle(long rc, bool udp)
@@ -240,12 +255,11 @@ long sock_tcp_listen(uint32_t addr, uint16_t port, unsigned backlog)
 long sock_accept(long listener, uint32_t *peer_addr, uint16_t *peer_port, uint64_t deadline)
 {
     for (;;) {
-        struct csock *c = get(listener);
-        if (!c || c->udp)
-            return SYS_EINVAL;
-        if (!alive(c))
-            return SOCK_ECONNRESET;
-        struct sock_slot *sl = slot_of(c);
+        struct csock *c;
+        struct sock_slot *sl;
+        long err = live_handle(listener, false, &c, &sl);
+        if (err)
+            return err;
         if (load(&sl->state) != SOCK_ST_LISTEN)
             return SYS_EINVAL;
         if (load(&sl->backlog) > 0) {
@@ -312,12 +326,11 @@ long sock_tcp_connect(uint32_t addr, uint16_t port, uint64_t deadline)
 long sock_send(long s, const void *buf, size_t len, uint64_t deadline)
 {
     for (;;) {
-        struct csock *c = get(s);
-        if (!c || c->udp)
-            return SYS_EINVAL;
-        if (!alive(c))
-            return SOCK_ECONNRESET;
-        struct sock_slot *sl = slot_of(c);
+        struct csock *c;
+        struct sock_slot *sl;
+        long err = live_handle(s, false, &c, &sl);
+        if (err)
+            return err;
         if (load(&sl->flags) & SOCK_F_ERR)
             return sl->error;
         uint32_t state = load(&sl->state);
@@ -359,15 +372,15 @@ long sock_send_all(long s, const void *buf, size_t len, uint64_t deadline)
 
 long sock_recv(long s, void *buf, size_t cap, uint64_t deadline)
 {
+    const struct csock *h = get(s);
+    if (h && h->udp)
+        return sock_recvfrom(s, buf, cap, NULL, NULL, deadline);
     for (;;) {
-        struct csock *c = get(s);
-        if (!c)
-            return SYS_EINVAL;
-        if (c->udp)
-            return sock_recvfrom(s, buf, cap, NULL, NULL, deadline);
-        if (!alive(c))
-            return SOCK_ECONNRESET;
-        struct sock_slot *sl = slot_of(c);
+        struct csock *c;
+        struct sock_slot *sl;
+        long err = live_handle(s, false, &c, &sl);
+        if (err)
+            return err;
         uint32_t flags = load(&sl->flags);  /* before rx_head: with EOF, rx_head is final */
         uint32_t avail = load(&sl->rx_head) - c->rx_tail;
         if (avail > RING)
@@ -397,22 +410,20 @@ long sock_recv(long s, void *buf, size_t cap, uint64_t deadline)
 
 long sock_shutdown_send(long s)
 {
-    struct csock *c = get(s);
-    if (!c || c->udp)
-        return SYS_EINVAL;
-    if (!alive(c))
-        return SOCK_ECONNRESET;
+    struct csock *c;
+    long err = live_handle(s, false, &c, NULL);
+    if (err)
+        return err;
     struct msg m;
     return call(SOCK_SHUTDOWN, c->srv, 0, 0, &m);
 }
 
 long sock_tcp_nodelay(long s, bool on)
 {
-    struct csock *c = get(s);
-    if (!c || c->udp)
-        return SYS_EINVAL;
-    if (!alive(c))
-        return SOCK_ECONNRESET;
+    struct csock *c;
+    long err = live_handle(s, false, &c, NULL);
+    if (err)
+        return err;
     struct msg m;
     return call(SOCK_NODELAY, c->srv, on ? 1 : 0, 0, &m);
 }
@@ -430,14 +441,14 @@ long sock_udp_bind(uint32_t addr, uint16_t port)
 
 long sock_sendto(long s, const void *buf, size_t len, uint32_t addr, uint16_t port)
 {
-    struct csock *c = get(s);
-    if (!c || !c->udp)
-        return SYS_EINVAL;
-    if (!alive(c))
-        return SOCK_ECONNRESET;
+    struct csock *c;
+    struct sock_slot *sl;
+    long err = live_handle(s, true, &c, &sl);
+    if (err)
+        return err;
     if (len > SOCK_DGRAM_MAX)
         return SOCK_EMSGSIZE;
-    uint32_t used = c->tx_head - load(&slot_of(c)->tx_tail), need = sock_record_bytes((uint32_t)len);
+    uint32_t used = c->tx_head - load(&sl->tx_tail), need = sock_record_bytes((uint32_t)len);
     if (used > RING)
         return SYS_EINVAL;
     if (RING - used < need)
@@ -455,12 +466,11 @@ long sock_sendto(long s, const void *buf, size_t len, uint32_t addr, uint16_t po
 long sock_recvfrom(long s, void *buf, size_t cap, uint32_t *from_addr, uint16_t *from_port, uint64_t deadline)
 {
     for (;;) {
-        struct csock *c = get(s);
-        if (!c || !c->udp)
-            return SYS_EINVAL;
-        if (!alive(c))
-            return SOCK_ECONNRESET;
-        struct sock_slot *sl = slot_of(c);
+        struct csock *c;
+        struct sock_slot *sl;
+        long err = live_handle(s, true, &c, &sl);
+        if (err)
+            return err;
         uint32_t avail = load(&sl->rx_head) - c->rx_tail;
         if (avail > RING)
             return SYS_EINVAL;
