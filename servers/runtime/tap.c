@@ -50,35 +50,33 @@ void tap_skip(const char *name, const char *why)
     printf("ok %u - %s # SKIP %s\n", count, n, w);
 }
 
-/* Formats one line of text for a TAP line: control characters become
- * spaces, so it stays one line. */
-static void format_text(char *text, size_t size, const char *fmt, va_list ap)
+/* Prints prefix and the formatted text as one line; control characters
+ * in the text become spaces, so it stays one TAP line. */
+static void emit(const char *prefix, const char *fmt, va_list ap)
 {
-    vsnprintf(text, size, fmt, ap);
+    char text[RT_PRINTF_BUFFER - 16];
+    vsnprintf(text, sizeof text, fmt, ap);
     for (char *p = text; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = ' ';
+    printf("%s%s\n", prefix, text);
 }
 
 void tap_diag(const char *fmt, ...)
 {
-    char text[RT_PRINTF_BUFFER - 4];
     va_list ap;
     va_start(ap, fmt);
-    format_text(text, sizeof text, fmt, ap);
+    emit("# ", fmt, ap);
     va_end(ap);
-    printf("# %s\n", text);
 }
 
 void tap_bail_out(const char *fmt, ...)
 {
-    char text[RT_PRINTF_BUFFER - 16];
+    bailed_out = true;
     va_list ap;
     va_start(ap, fmt);
-    format_text(text, sizeof text, fmt, ap);
+    emit("Bail out! ", fmt, ap);
     va_end(ap);
-    bailed_out = true;
-    printf("Bail out! %s\n", text);
 }
 
 unsigned tap_count(void)
