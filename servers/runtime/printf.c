@@ -130,6 +130,11 @@ void rt_write(const char *s, size_t n)
 {
     if (n > 0 && (console_ep || console_reconnect) && console_write(s, n))
         return;
+    rt_log_write(s, n);
+}
+
+void rt_log_write(const char *s, size_t n)
+{
     while (n > 0) {
         long r = sys_debug_write((uint64_t)(uintptr_t)s, n).ret;
         if (r <= 0)

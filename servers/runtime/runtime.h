@@ -69,6 +69,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 int puts(const char *s);          /* s and a newline, in one write */
 int putchar(int c);
 void rt_write(const char *s, size_t n);
+/* The same, always to the boot log ("pN: " lines), even with a console attached. */
+void rt_log_write(const char *s, size_t n);
 
 /* Console output, opt-in: with an endpoint to a console driver attached
  * (pvk/conproto.h, CON_WRITE), every write above goes there as one line

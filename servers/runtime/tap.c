@@ -1,7 +1,21 @@
-/* The runtime's TAP test API (tap.h): one printf per line, so each result
- * is one line of the boot log ("pN: ok 1 - name"). */
+/* The runtime's TAP test API (tap.h): each line goes to the boot log in
+ * one write ("pN: ok 1 - name"), where pvk-run reads it, even while the
+ * program's printf goes to a console. */
 #include "runtime.h"
 #include "tap.h"
+
+/* Formats one TAP line and writes it to the boot log. */
+static void line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void line(const char *fmt, ...)
+{
+    char buf[RT_PRINTF_BUFFER];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        rt_log_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
 
 static unsigned planned, count, failed;
 static bool plan_given, bailed_out;
@@ -12,7 +26,7 @@ void tap_plan(unsigned n)
         return;
     plan_given = true;
     planned = n;
-    printf("1..%u\n", n);
+    line("1..%u\n", n);
 }
 
 /* The name for a result line: cut to TAP_NAME_MAX bytes, '#' and control
@@ -35,7 +49,7 @@ bool tap_ok(bool ok, const char *fmt, ...)
     count++;
     if (!ok)
         failed++;
-    printf("%sok %u - %s\n", ok ? "" : "not ", count, name);
+    line("%sok %u - %s\n", ok ? "" : "not ", count, name);
     return ok;
 }
 
@@ -47,7 +61,7 @@ void tap_skip(const char *name, const char *why)
     clean_name(n);
     clean_name(w);
     count++;
-    printf("ok %u - %s # SKIP %s\n", count, n, w);
+    line("ok %u - %s # SKIP %s\n", count, n, w);
 }
 
 /* Prints prefix and the formatted text as one line; control characters
@@ -59,7 +73,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
     for (char *p = text; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = ' ';
-    printf("%s%s\n", prefix, text);
+    line("%s%s\n", prefix, text);
 }
 
 void tap_diag(const char *fmt, ...)

@@ -1,5 +1,6 @@
 /* A small test API for programs (servers/runtime/tap.c): results as TAP
- * (the Test Anything Protocol, version 13) lines in the boot log, which
+ * (the Test Anything Protocol, version 13) lines in the boot log (always
+ * there, even while printf goes to a console), which
  * pvk-run turns into a TAP file or JUnit XML for CI dashboards:
  *
  *   ok 1 - name

@@ -15,9 +15,8 @@
  * Results are TAP lines in the boot log (runtime/tap.h): "ok N - name" /
  * "not ok N - name" then "# name: why", then the plan "1..N" and
  * "contest: N passed, M failed"; the status of the power-off is 0 when all
- * passed. tap.h writes with printf, which goes to the console while it is
- * attached: the results of the checks made meanwhile are kept and
- * reported once printf writes to the boot log again (report()). */
+ * passed (tap.h writes to the boot log even while printf goes to the
+ * console). */
 #include "runtime.h"
 #include "conclient.h"
 #include "lookup.h"
@@ -43,43 +42,20 @@ static void logline(const char *fmt, ...)
     sys_debug_write((uint64_t)(uintptr_t)buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-/* The results not yet reported. */
-#define MAX_RESULTS 16
-static struct {
-    bool ok;
-    const char *name;
-    char why[160];
-} results[MAX_RESULTS];
-static unsigned nresults;
-
 static void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(__printf__, 3, 4)));
 static void check(bool ok, const char *name, const char *fmt, ...)
 {
-    ok ? passed++ : failed++;
-    if (nresults == MAX_RESULTS) {
-        logline("contest: more than %u results kept; %s %s", MAX_RESULTS, name, ok ? "passed" : "failed");
+    if (tap_ok(ok, "%s", name)) {
+        passed++;
         return;
     }
-    results[nresults].ok = ok;
-    results[nresults].name = name;
-    results[nresults].why[0] = '\0';
-    if (!ok) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(results[nresults].why, sizeof results[nresults].why, fmt, ap);
-        va_end(ap);
-    }
-    nresults++;
-}
-
-/* The kept results as TAP lines; only while printf writes to the boot log
- * (no console attached). */
-static void report(void)
-{
-    for (unsigned i = 0; i < nresults; i++)
-        if (!tap_ok(results[i].ok, "%s", results[i].name))
-            tap_diag("%s: %s", results[i].name, results[i].why);
-    nresults = 0;
+    failed++;
+    char why[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    tap_diag("%s: %s", name, why);
 }
 
 static uint64_t in_ms(uint64_t ms)
@@ -109,7 +85,6 @@ int main(uint64_t arg)
     check(rc == (long)n, "write_long", "%ld of %zu bytes (%u per message)", rc, n, (unsigned)CON_WRITE_MAX);
 
     /* 2. printf through the console. */
-    report();
     rc = conc_attach_output(PVK_SLOT_DEVMGR_CLIENT, 0);
     check(rc == 0, "attach_output", "conc_attach_output: %ld", rc);
     printf("contest: marker through printf");
@@ -163,7 +138,6 @@ int main(uint64_t arg)
 out:
     rt_console_attach(0);
     rt_console_reconnect(NULL);
-    report();
     tap_done();
     printf("contest: %u passed, %u failed", passed, failed);
     sys_poweroff(SLOT_PLATFORM, failed ? 1 : 0);

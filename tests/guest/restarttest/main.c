@@ -72,21 +72,12 @@ static void say(const char *fmt, ...)
     sys_debug_write((uint64_t)(uintptr_t)buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-/* One TAP line (through printf: to the boot log only while no console is
- * attached; campaign() detaches it before the results). */
+/* One TAP line (tap.h writes to the boot log even while printf goes to the
+ * console). */
 static void result(bool ok, const char *what)
 {
     tap_ok(ok, "%s", what) ? passed++ : failed++;
 }
-
-/* printf to the boot log again (the console campaign attached it to console0). */
-static void output_to_log(void)
-{
-    rt_console_attach(0);
-    rt_console_reconnect(NULL);
-}
-
-#define QUOTA_SETTLE_NS (5000ull * 1000 * 1000)   /* how long the quota may take to come back */
 
 static uint64_t now_ns(void)
 {
@@ -288,7 +279,6 @@ static void campaign(struct target *t)
     crash_times.n = hang_times.n = 0;
     crash_times.max = hang_times.max = 0;
     if (!t->open()) {
-        output_to_log();
         char what[64];
         snprintf(what, sizeof what, "%s: the client library opens the device", t->name);
         result(false, what);
@@ -302,17 +292,8 @@ static void campaign(struct target *t)
     for (uint32_t i = 0; i < conf.hangs; i++)
         ok_hang += one_fault(t, hang_kinds[i % 2], conf.seed * 1000033u + i, &hang_times);
     bool intact = t->finish();
-    output_to_log();
-    /* The DMA pools of instances that died outlive them until their device
-     * is reset (devmgr, drivers.c), which can lag behind the restart on a
-     * slow host: the quota must come back, but may take a moment. */
     struct stats s1 = { 0 };
-    uint64_t settle_start = now_ns();
-    while (get_stats(t->name, &s1) && s1.quota != s0.quota && now_ns() - settle_start < QUOTA_SETTLE_NS)
-        sys_sleep(now_ns() + 20 * 1000 * 1000);
-    if (s1.quota == s0.quota && now_ns() - settle_start > 20 * 1000 * 1000)
-        say("restarttest: %s: the device manager's quota came back %llu ms after the campaign", t->name,
-            (unsigned long long)((now_ns() - settle_start) / 1000000));
+    get_stats(t->name, &s1);
     char what[160];
     snprintf(what, sizeof what, "%s: %u of %u crashes recovered", t->name, ok_crash, conf.crashes);
     result(ok_crash == conf.crashes, what);
